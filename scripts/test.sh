@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The full test suite: installs dependencies if missing, builds, starts a headless audio
+# server (a PulseAudio null sink that PortAudio captures from, for the `audio` tests), and runs
+# every test with ctest. Extra arguments go to ctest (e.g. -L unit, -R Fbank).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+
+bash scripts/build.sh
+
+source scripts/audio-sandbox.sh
+audio_sandbox_start
+trap audio_sandbox_stop EXIT
+
+export OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE
+ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600 -j2 "$@"

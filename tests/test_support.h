@@ -1,0 +1,36 @@
+// Helpers shared by tests: scratch directories and running the real CLI.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace omnisparse::test {
+
+// A fresh directory under the system temp dir, removed when the object dies.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& tag = "omnisparse-test");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& rel) const { return path_ / rel; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs the built `omnisparse` CLI with `args` (no shell), capturing stdout and stderr.
+CommandResult run_cli(const std::vector<std::string>& args, int timeout_s = 120);
+
+// Path of a committed fixture file under tests/fixtures.
+std::filesystem::path fixture(const std::string& name);
+
+}  // namespace omnisparse::test
