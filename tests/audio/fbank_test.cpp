@@ -1,0 +1,229 @@
+// Filterbank features against an independent double-precision reference and analytic cases.
+#include "core/audio/fbank.h"
+
+#include <gtest/gtest.h>
+
+#include <cfloat>
+#include <cmath>
+#include <numbers>
+#include <random>
+
+#include "core/common/error.h"
+#include "tests/audio/audio_test_util.h"
+
+namespace omnisparse {
+namespace {
+
+constexpr double kPi = std::numbers::pi;
+
+double mel(double hz) { return 1127.0 * std::log(1.0 + hz / 700.0); }
+double inv_mel(double m) { return 700.0 * (std::exp(m / 1127.0) - 1.0); }
+
+// Kaldi's algorithm written out with loops in double: framing, DC removal, pre-emphasis,
+// povey window, naive DFT, triangular mel filters, log with the FLT_EPSILON floor.
+std::vector<std::vector<double>> reference_fbank(const std::vector<float>& x) {
+  const int L = 400, S = 160, P = 512, M = 80;
+  const double lo = mel(20), hi = mel(8000), d = (hi - lo) / (M + 1);
+  std::vector<std::vector<double>> out;
+  for (size_t start = 0; start + L <= x.size(); start += S) {
+    std::vector<double> f(L);
+    double mean = 0;
+    for (int i = 0; i < L; ++i) mean += (f[i] = 32768.0 * x[start + i]);
+    mean /= L;
+    for (auto& v : f) v -= mean;
+    for (int i = L - 1; i > 0; --i) f[i] -= 0.97 * f[i - 1];
+    f[0] -= 0.97 * f[0];
+    for (int i = 0; i < L; ++i) f[i] *= std::pow(0.5 - 0.5 * std::cos(2 * kPi * i / (L - 1)), 0.85);
+    std::vector<double> power(P / 2);
+    for (int k = 0; k < P / 2; ++k) {
+      double re = 0, im = 0;
+      for (int n = 0; n < L; ++n) {
+        re += f[n] * std::cos(2 * kPi * k * n / P);
+        im -= f[n] * std::sin(2 * kPi * k * n / P);
+      }
+      power[k] = re * re + im * im;
+    }
+    std::vector<double> row(M);
+    for (int m = 0; m < M; ++m) {
+      const double l = lo + m * d, c = l + d, r = c + d;
+      double e = 0;
+      for (int k = 0; k < P / 2; ++k) {
+        const double mk = mel(16000.0 * k / P);
+        if (mk > l && mk < r) e += power[k] * (mk <= c ? (mk - l) / (c - l) : (r - mk) / (r - c));
+      }
+      row[m] = std::log(std::max(e, double(FLT_EPSILON)));
+    }
+    out.push_back(row);
+  }
+  return out;
+}
+
+double max_abs_diff(const at::Tensor& feats, const std::vector<std::vector<double>>& ref) {
+  EXPECT_EQ(feats.size(0), int64_t(ref.size()));
+  EXPECT_EQ(feats.size(1), 80);
+  auto a = feats.accessor<float, 2>();
+  double worst = 0;
+  for (size_t t = 0; t < ref.size(); ++t)
+    for (int m = 0; m < 80; ++m) worst = std::max(worst, std::abs(a[t][m] - ref[t][m]));
+  return worst;
+}
+
+// Noise with a slowly varying level plus a gliding tone: every band gets real energy, some
+// frames are quiet.
+std::vector<float> test_signal(size_t n, double level, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> g(0, 1);
+  std::vector<float> x(n);
+  for (size_t i = 0; i < n; ++i) {
+    const double env = 0.5 + 0.5 * std::sin(2 * kPi * i / 5000.0);
+    const double f = 200 + 3000.0 * i / n;
+    x[i] = static_cast<float>(level * (0.3 * env * g(rng) + 0.5 * std::sin(2 * kPi * f * i / 16000)));
+  }
+  return x;
+}
+
+TEST(Fbank, MatchesDoublePrecisionReference) {
+  for (double level : {0.9, 0.01, 1e-4}) {
+    SCOPED_TRACE(level);
+    const auto x = test_signal(5 * 160 + 400 + 77, level, 7);
+    const auto ref = reference_fbank(x);
+    ASSERT_EQ(ref.size(), 6u);
+    EXPECT_LT(max_abs_diff(compute_fbank(x), ref), 1e-3);
+    EXPECT_LT(max_abs_diff(compute_fbank_raw(x.data(), x.size(), {}, 0, SpectrumMethod::kMatmul), ref),
+              1e-3);
+  }
+}
+
+TEST(Fbank, FrameCountFollowsSnipEdges) {
+  const FbankConfig cfg;
+  EXPECT_EQ(cfg.frame_length(), 400);
+  EXPECT_EQ(cfg.frame_shift(), 160);
+  EXPECT_EQ(cfg.padded_length(), 512);
+  for (auto [n, t] : std::vector<std::pair<size_t, int64_t>>{
+           {0, 0}, {399, 0}, {400, 1}, {559, 1}, {560, 2}, {16000, 98}, {16000 * 3 + 5, 298}}) {
+    EXPECT_EQ(compute_fbank(std::vector<float>(n, 0.1f)).size(0), t) << n;
+    EXPECT_EQ(cfg.num_frames(n), t) << n;
+  }
+  EXPECT_EQ(compute_fbank({}).sizes(), (std::vector<int64_t>{0, 80}));
+}
+
+TEST(Fbank, PureToneLandsInItsMelBand) {
+  const double lo = mel(20), hi = mel(8000), d = (hi - lo) / 81;
+  for (int band : {3, 10, 25, 40, 55, 70, 78}) {
+    const double f = inv_mel(lo + (band + 1) * d);  // the band's centre frequency
+    const auto feats = compute_fbank(test::tone(f, 0.5, 16000, 8000));
+    const auto argmax = feats.argmax(1);
+    for (int64_t t = 0; t < feats.size(0); ++t)
+      ASSERT_EQ(argmax[t].item<int64_t>(), band) << f << " Hz, frame " << t;
+  }
+}
+
+TEST(Fbank, DigitalSilenceGivesExactlyLogFltEpsilon) {
+  const float floor = std::log(FLT_EPSILON);
+  ASSERT_FLOAT_EQ(floor, -15.942385f);
+  for (float dc : {0.0f, 0.5f, -0.25f}) {  // a constant is silence once DC is removed
+    const auto feats = compute_fbank(std::vector<float>(4000, dc));
+    ASSERT_EQ(feats.size(0), 23);
+    EXPECT_TRUE(feats.eq(floor).all().item<bool>()) << "dc " << dc << " min "
+                                                    << feats.min().item<float>();
+  }
+}
+
+TEST(Fbank, LouderSignalRaisesEveryBandByTheGainInLogPower) {
+  const auto x = test_signal(4000, 0.1, 3);
+  std::vector<float> y(x);
+  for (auto& v : y) v *= 4;
+  const auto diff = compute_fbank(y) - compute_fbank(x);
+  EXPECT_LT((diff - std::log(16.0)).abs().max().item<float>(), 1e-3);
+}
+
+TEST(Fbank, OnlineEqualsOfflineExactlyForAnyChunking) {
+  const auto x = test_signal(16000 + 333, 0.3, 11);
+  const at::Tensor offline = compute_fbank(x);
+  for (size_t chunk : {1, 37, 160, 401, 1000}) {
+    SCOPED_TRACE(chunk);
+    OnlineFbank online;
+    std::vector<at::Tensor> parts;
+    for (size_t i = 0; i < x.size(); i += chunk) {
+      online.accept_waveform(x.data() + i, std::min(chunk, x.size() - i));
+      const int ready = online.num_frames_ready();
+      parts.push_back(online.pop_frames());
+      ASSERT_EQ(parts.back().size(0), ready);
+      ASSERT_EQ(online.num_frames_ready(), 0);
+    }
+    const at::Tensor streamed = at::cat(parts, 0);
+    EXPECT_EQ(online.frames_popped(), offline.size(0));
+    ASSERT_EQ(streamed.sizes(), offline.sizes());
+    EXPECT_TRUE(at::equal(streamed, offline));
+  }
+}
+
+TEST(Fbank, OnlineResetStartsANewUtterance) {
+  const auto a = test_signal(3000, 0.3, 1), b = test_signal(2500, 0.2, 2);
+  OnlineFbank online;
+  online.accept_waveform(a.data(), a.size());
+  online.pop_frames();
+  online.accept_waveform(a.data(), 100);  // a partial frame that must not leak into b
+  online.reset();
+  online.accept_waveform(b.data(), b.size());
+  EXPECT_TRUE(at::equal(online.pop_frames(), compute_fbank(b)));
+}
+
+TEST(Fbank, DitherIsSeededPerFrameAndStreamsIdentically) {
+  FbankConfig cfg;
+  cfg.dither = 1.0;
+  cfg.dither_seed = 42;
+  const std::vector<float> silence(3200, 0.0f);
+  const at::Tensor a = compute_fbank(silence, cfg);
+  EXPECT_TRUE(at::equal(a, compute_fbank(silence, cfg)));
+  EXPECT_GT(a.min().item<float>(), std::log(FLT_EPSILON));  // dither lifts silence off the floor
+  cfg.dither_seed = 43;
+  EXPECT_FALSE(at::equal(a, compute_fbank(silence, cfg)));
+  cfg.dither_seed = 42;
+  OnlineFbank online(cfg);
+  std::vector<at::Tensor> parts;
+  for (size_t i = 0; i < silence.size(); i += 333) {
+    online.accept_waveform(silence.data() + i, std::min<size_t>(333, silence.size() - i));
+    parts.push_back(online.pop_frames());
+  }
+  EXPECT_TRUE(at::equal(at::cat(parts, 0), a));
+}
+
+TEST(Fbank, MelFilterbankIsKaldiShaped) {
+  const at::Tensor w = mel_filterbank({});
+  ASSERT_EQ(w.sizes(), (std::vector<int64_t>{257, 80}));
+  EXPECT_EQ(w[256].abs().sum().item<float>(), 0.0f);  // Nyquist bin unused
+  EXPECT_EQ(w[0].abs().sum().item<float>(), 0.0f);    // DC is below 20 Hz
+  EXPECT_LE(w.max().item<float>(), 1.0f);
+  EXPECT_TRUE(w.gt(0).sum(0).ge(1).all().item<bool>());  // every filter sees some bin
+}
+
+TEST(Fbank, ConfigJsonRoundTripAndValidation) {
+  FbankConfig cfg;
+  cfg.num_mel_bins = 40;
+  cfg.high_freq = -400;
+  cfg.dither = 0.5;
+  EXPECT_EQ(FbankConfig::from_json(cfg.to_json()), cfg);
+  EXPECT_DOUBLE_EQ(cfg.effective_high_freq(), 7600.0);
+  auto expect_config_error = [](nlohmann::json j, const std::string& key) {
+    try {
+      FbankConfig::from_json(j);
+      ADD_FAILURE() << "accepted " << j.dump();
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+    }
+  };
+  expect_config_error({{"num_mel_bin", 80}}, "num_mel_bin");
+  expect_config_error({{"num_mel_bins", "80"}}, "num_mel_bins");
+  expect_config_error({{"num_mel_bins", 400}}, "num_mel_bins");
+  expect_config_error({{"snip_edges", false}}, "snip_edges");
+  expect_config_error({{"high_freq", 9000.0}}, "high_freq");
+  expect_config_error({{"low_freq", -1.0}}, "low_freq");
+  expect_config_error({{"preemph_coeff", 1.5}}, "preemph_coeff");
+  FbankConfig bad;
+  bad.num_mel_bins = 0;
+  EXPECT_THROW(compute_fbank(std::vector<float>(1000), bad), ConfigError);
+}
+
+}  // namespace
+}  // namespace omnisparse
