@@ -125,9 +125,9 @@ std::string render_alignment(const Alignment& a) {
     const char* mark = p.op == EditOp::Sub ? "S" : p.op == EditOp::Del ? "D"
                        : p.op == EditOp::Ins ? "I" : "";
     const size_t width = std::max(utf8_length(rt), utf8_length(ht));
-    r += " " + pad(rt, width);
-    h += " " + pad(ht, width);
-    e += " " + pad(mark, width);
+    r.append(1, ' ').append(pad(rt, width));
+    h.append(1, ' ').append(pad(ht, width));
+    e.append(1, ' ').append(pad(mark, width));
   }
   auto trim = [](std::string s) {
     while (!s.empty() && s.back() == ' ') s.pop_back();

@@ -175,7 +175,8 @@ RnntCostsAndGrads run_tensor_ops(const RnntOptions& o, const torch::Tensor& logi
     return p.view({B, H * W});
   };
   auto inner = [&](const torch::Tensor& p, int64_t dt, int64_t du) {  // [B, H*W] -> [B, T, U1]
-    return p.view({B, H, W}).index({Slice(), Slice(1 + dt, T + 1 + dt), Slice(1 + du, U1 + 1 + du)});
+    return p.view({B, H, W})
+        .index({Slice(), Slice(1 + dt, T + 1 + dt), Slice(1 + du, U1 + 1 + du)});
   };
   // Strided view of diagonal d (nodes t_lo..t_hi) shifted by `off` in the flat padded layout.
   auto diag = [&](const torch::Tensor& p, int64_t d, int64_t off) {

@@ -46,7 +46,8 @@ TEST(Wer, EmptyReferenceCountsAsOneWordInTheDenominator) {
   EXPECT_EQ(word_errors("", "a b c"), counts(0, 0, 3, 0));
   EXPECT_DOUBLE_EQ(word_errors("", "a b c").rate(), 3.0);
   EXPECT_DOUBLE_EQ(word_errors("", "").rate(), 0.0);
-  EXPECT_DOUBLE_EQ(word_errors("...", "").rate(), 0.0);  // only punctuation: empty after normalising
+  // Only punctuation: empty after normalising.
+  EXPECT_DOUBLE_EQ(word_errors("...", "").rate(), 0.0);
 }
 
 TEST(Wer, MixedEditsHaveKnownCounts) {
@@ -80,7 +81,8 @@ TEST(Cer, CountsCharactersWithoutSpaces) {
 }
 
 TEST(Cer, SplitsUtf8ByCodePoint) {
-  EXPECT_EQ(split_chars("caf\xC3\xA9 ok"), (std::vector<std::string>{"c", "a", "f", "\xC3\xA9", "o", "k"}));
+  EXPECT_EQ(split_chars("caf\xC3\xA9 ok"),
+            (std::vector<std::string>{"c", "a", "f", "\xC3\xA9", "o", "k"}));
   EXPECT_EQ(char_errors("caf\xC3\xA9", "cafe"), counts(1, 0, 0, 4));
 }
 
