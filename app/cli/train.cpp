@@ -1,0 +1,105 @@
+// omnisparse train: dense, omni (supernet) or gmp (baseline) training into a run directory.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "app/cli/command.h"
+#include "core/common/atomic_file.h"
+#include "core/common/error.h"
+#include "core/train/trainer.h"
+
+namespace omnisparse::cli {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int) { g_stop = true; }
+
+struct TrainArgs {
+  std::string data, run, config_file, preset, mode, device;
+  double target_sparsity = -1, minutes = -1;
+  int64_t steps = -1, checkpoint_every = -1, eval_every = -1;
+  bool resume = false;
+  int64_t seed = -1;
+};
+
+void run_train(const TrainArgs& a) {
+  TrainConfig cfg;
+  if (!a.config_file.empty()) {
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(read_file(a.config_file));
+    } catch (const nlohmann::json::exception& e) {
+      throw FormatError(a.config_file, std::string("not valid JSON: ") + e.what());
+    }
+    try {
+      cfg = TrainConfig::from_json(j);
+    } catch (const ConfigError& e) {
+      throw ConfigError(a.config_file + ": " + e.what());
+    }
+  }
+  cfg.data = a.data;
+  cfg.run = a.run;
+  if (!a.preset.empty()) {
+    cfg.preset = a.preset;
+    cfg.model = TrainConfig::preset_config(a.preset);
+  }
+  if (!a.mode.empty()) cfg.mode = parse_train_mode(a.mode);
+  if (a.target_sparsity >= 0) cfg.gmp.target_sparsity = a.target_sparsity;
+  if (a.steps >= 0) cfg.steps = a.steps;
+  if (a.minutes >= 0) cfg.minutes = a.minutes;
+  if (a.steps >= 0 && a.minutes < 0) cfg.minutes = 0;
+  if (a.minutes >= 0 && a.steps < 0) cfg.steps = 0;
+  if (a.checkpoint_every > 0) cfg.checkpoint_every = a.checkpoint_every;
+  if (a.eval_every > 0) cfg.eval_every = a.eval_every;
+  if (!a.device.empty()) cfg.device = a.device;
+  if (a.seed >= 0) cfg.seed = static_cast<uint64_t>(a.seed);
+  cfg.threads = globals().threads;
+  // A resumed run keeps its saved budget unless --steps/--minutes change it.
+  if (!a.resume) {
+    if (cfg.steps == 0 && cfg.minutes == 0) cfg.steps = 2000;
+    cfg.Validate();
+  }
+
+  TrainerOptions opts;
+  opts.resume = a.resume;
+  opts.progress_bar = !globals().quiet && !globals().json;
+  if (globals().json) {
+    opts.on_event = [](const nlohmann::json& ev) {
+      std::cout << ev.dump() << "\n" << std::flush;
+    };
+  }
+  std::signal(SIGTERM, on_stop_signal);
+  std::signal(SIGINT, on_stop_signal);
+  Trainer trainer(cfg, opts);
+  TrainSummary s = trainer.run(&g_stop);
+  if (!globals().json) {
+    std::fprintf(stderr, "train: %s after %lld steps, %lld passes, %.0f s of training\n",
+                 s.finished ? "finished" : "stopped (resume with --resume)",
+                 static_cast<long long>(s.steps), static_cast<long long>(s.passes), s.wall_s);
+  }
+}
+
+}  // namespace
+
+static void train_command(CLI::App& root) {
+  auto a = std::make_shared<TrainArgs>();
+  CLI::App* c = root.add_subcommand("train", "Train a model (dense), a supernet (omni) or a pruned baseline (gmp)");
+  c->add_option("--data", a->data, "Corpus root with train/ and dev/ (LibriSpeech layout)")->required();
+  c->add_option("--run", a->run, "Run directory to create (or resume)")->required();
+  c->add_option("--config", a->config_file, "Training config JSON (flags override it)");
+  c->add_option("--preset", a->preset, "Model preset: tiny, small, medium (default tiny)");
+  c->add_option("--mode", a->mode, "dense | omni | gmp (default omni)");
+  c->add_option("--target-sparsity", a->target_sparsity, "gmp: the target sparsity (default 0.8)");
+  c->add_option("--steps", a->steps, "Optimiser steps for the whole run (default 2000)");
+  c->add_option("--minutes", a->minutes, "Training minutes for the whole run (instead of --steps)");
+  c->add_option("--checkpoint-every", a->checkpoint_every, "Steps between checkpoints (default 200)");
+  c->add_option("--eval-every", a->eval_every, "Steps between dev evaluations (default 200)");
+  c->add_option("--device", a->device, "auto | cpu | cuda | cuda:N (default auto)");
+  c->add_option("--seed", a->seed, "Random seed (default 1)");
+  c->add_flag("--resume", a->resume, "Continue the run in --run from its last complete checkpoint");
+  c->callback([a] { run_train(*a); });
+}
+OMNISPARSE_COMMAND(30, train_command);
+
+}  // namespace omnisparse::cli

@@ -1,0 +1,188 @@
+#include "core/train/train_config.h"
+
+#include <cmath>
+
+#include "core/audio/config_json.h"
+#include "core/common/error.h"
+#include "core/sparsity/granularity.h"
+
+namespace omnisparse {
+
+std::string to_string(TrainMode m) {
+  switch (m) {
+    case TrainMode::Dense: return "dense";
+    case TrainMode::Omni: return "omni";
+    case TrainMode::Gmp: return "gmp";
+  }
+  return "?";
+}
+
+TrainMode parse_train_mode(const std::string& s) {
+  if (s == "dense") return TrainMode::Dense;
+  if (s == "omni") return TrainMode::Omni;
+  if (s == "gmp") return TrainMode::Gmp;
+  throw ConfigError("mode '" + s + "': expected dense, omni or gmp");
+}
+
+TransducerConfig TrainConfig::preset_config(const std::string& name) {
+  return ::omnisparse::preset(name);
+}
+
+namespace {
+
+void require(bool ok, const std::string& key, const std::string& what) {
+  if (!ok) throw ConfigError("train config: " + key + " " + what);
+}
+
+bool fraction(double x) { return std::isfinite(x) && x >= 0 && x <= 1; }
+
+}  // namespace
+
+void TrainConfig::Validate() const {
+  require(steps >= 0, "steps", "must be >= 0");
+  require(std::isfinite(minutes) && minutes >= 0, "minutes", "must be >= 0");
+  require(steps > 0 || minutes > 0, "steps/minutes", "one of them must be > 0");
+  require(checkpoint_every > 0, "checkpoint_every", "must be > 0");
+  require(eval_every > 0, "eval_every", "must be > 0");
+  require(log_every > 0, "log_every", "must be > 0");
+  require(threads >= 0, "threads", "must be >= 0 (0 = torch default)");
+  require(std::isfinite(lr) && lr > 0, "lr", "must be > 0 (got " + std::to_string(lr) + ")");
+  require(lr_warmup_steps >= 0, "lr_warmup_steps", "must be >= 0");
+  require(lr_final > 0 && lr_final <= 1, "lr_final", "must be in (0, 1]");
+  require(std::isfinite(grad_clip) && grad_clip > 0, "grad_clip", "must be > 0");
+  require(std::isfinite(weight_decay) && weight_decay >= 0, "weight_decay", "must be >= 0");
+  require(max_frames_per_batch >= 100, "max_frames_per_batch", "must be >= 100");
+  require(max_batch >= 1, "max_batch", "must be >= 1");
+  require(fraction(wave_augment_prob), "wave_augment_prob", "must be in [0, 1]");
+  require(eval_utterances >= 0, "eval_utterances", "must be >= 0");
+  for (double s : eval_levels) require(s >= 0 && s < 1, "eval_levels", "must lie in [0, 1)");
+  model.Validate();
+  wave_augment.Validate();
+  spec_augment.Validate();
+
+  require(omni.k >= 2, "omni.k", "must be >= 2 (the sandwich needs dense and sparsest)");
+  require(fraction(omni.warmup) && fraction(omni.ramp_end) && omni.warmup <= omni.ramp_end,
+          "omni.warmup/ramp_end", "must satisfy 0 <= warmup <= ramp_end <= 1");
+  require(omni.max_sparsity > 0 && omni.max_sparsity < 1, "omni.max_sparsity", "must be in (0, 1)");
+  require(omni.refresh_every > 0, "omni.refresh_every", "must be > 0");
+  require(omni.distribution == "per_layer_uniform" || omni.distribution == "target_size",
+          "omni.distribution", "must be per_layer_uniform or target_size");
+  require(!omni.ladder.empty(), "omni.ladder", "must not be empty");
+  for (double s : omni.ladder) require(s >= 0 && s < 1, "omni.ladder", "levels must lie in [0, 1)");
+  (void)Granularity::Parse(omni.granularity);
+
+  require(gmp.target_sparsity > 0 && gmp.target_sparsity < 1, "gmp.target_sparsity",
+          "must be in (0, 1)");
+  require(fraction(gmp.start) && fraction(gmp.end) && gmp.start <= gmp.end, "gmp.start/end",
+          "must satisfy 0 <= start <= end <= 1");
+  require(gmp.prune_every > 0, "gmp.prune_every", "must be > 0");
+  (void)Granularity::Parse(gmp.granularity);
+}
+
+nlohmann::json TrainConfig::to_json() const {
+  return {
+      {"data", data},
+      {"run", run},
+      {"preset", preset},
+      {"model", model.to_json()},
+      {"mode", to_string(mode)},
+      {"steps", steps},
+      {"minutes", minutes},
+      {"checkpoint_every", checkpoint_every},
+      {"eval_every", eval_every},
+      {"log_every", log_every},
+      {"device", device},
+      {"threads", threads},
+      {"seed", seed},
+      {"lr", lr},
+      {"lr_warmup_steps", lr_warmup_steps},
+      {"lr_final", lr_final},
+      {"grad_clip", grad_clip},
+      {"weight_decay", weight_decay},
+      {"max_frames_per_batch", max_frames_per_batch},
+      {"max_batch", max_batch},
+      {"wave_augment_prob", wave_augment_prob},
+      {"wave_augment", wave_augment.to_json()},
+      {"spec_augment", spec_augment.to_json()},
+      {"use_spec_augment", use_spec_augment},
+      {"eval_utterances", eval_utterances},
+      {"eval_levels", eval_levels},
+      {"omni",
+       {{"k", omni.k},
+        {"warmup", omni.warmup},
+        {"ramp_end", omni.ramp_end},
+        {"max_sparsity", omni.max_sparsity},
+        {"refresh_every", omni.refresh_every},
+        {"distribution", omni.distribution},
+        {"granularity", omni.granularity},
+        {"ladder", omni.ladder}}},
+      {"gmp",
+       {{"target_sparsity", gmp.target_sparsity},
+        {"start", gmp.start},
+        {"end", gmp.end},
+        {"prune_every", gmp.prune_every},
+        {"granularity", gmp.granularity}}},
+  };
+}
+
+TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
+  TrainConfig c;
+  JsonFields f(j, "train");
+  f.get("data", c.data);
+  f.get("run", c.run);
+  f.get("preset", c.preset);
+  if (j.contains("preset")) c.model = preset_config(c.preset);
+  if (j.contains("model")) c.model = TransducerConfig::from_json(j.at("model"));
+  nlohmann::json section;  // sections are parsed by their own from_json; mark them known
+  for (const char* key : {"model", "wave_augment", "spec_augment", "omni", "gmp"})
+    f.get(key, section);
+  std::string mode = to_string(c.mode);
+  f.get("mode", mode);
+  c.mode = parse_train_mode(mode);
+  f.get("steps", c.steps);
+  f.get("minutes", c.minutes);
+  f.get("checkpoint_every", c.checkpoint_every);
+  f.get("eval_every", c.eval_every);
+  f.get("log_every", c.log_every);
+  f.get("device", c.device);
+  f.get("threads", c.threads);
+  f.get("seed", c.seed);
+  f.get("lr", c.lr);
+  f.get("lr_warmup_steps", c.lr_warmup_steps);
+  f.get("lr_final", c.lr_final);
+  f.get("grad_clip", c.grad_clip);
+  f.get("weight_decay", c.weight_decay);
+  f.get("max_frames_per_batch", c.max_frames_per_batch);
+  f.get("max_batch", c.max_batch);
+  f.get("wave_augment_prob", c.wave_augment_prob);
+  if (j.contains("wave_augment")) c.wave_augment = WaveAugmentConfig::from_json(j.at("wave_augment"));
+  if (j.contains("spec_augment")) c.spec_augment = SpecAugmentConfig::from_json(j.at("spec_augment"));
+  f.get("use_spec_augment", c.use_spec_augment);
+  f.get("eval_utterances", c.eval_utterances);
+  f.get("eval_levels", c.eval_levels);
+  if (j.contains("omni")) {
+    JsonFields o(j.at("omni"), "train.omni");
+    o.get("k", c.omni.k);
+    o.get("warmup", c.omni.warmup);
+    o.get("ramp_end", c.omni.ramp_end);
+    o.get("max_sparsity", c.omni.max_sparsity);
+    o.get("refresh_every", c.omni.refresh_every);
+    o.get("distribution", c.omni.distribution);
+    o.get("granularity", c.omni.granularity);
+    o.get("ladder", c.omni.ladder);
+    o.finish();
+  }
+  if (j.contains("gmp")) {
+    JsonFields g(j.at("gmp"), "train.gmp");
+    g.get("target_sparsity", c.gmp.target_sparsity);
+    g.get("start", c.gmp.start);
+    g.get("end", c.gmp.end);
+    g.get("prune_every", c.gmp.prune_every);
+    g.get("granularity", c.gmp.granularity);
+    g.finish();
+  }
+  f.finish();
+  return c;
+}
+
+}  // namespace omnisparse

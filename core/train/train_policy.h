@@ -1,0 +1,51 @@
+// The three training modes as policies of one trainer (DESIGN.md section 2). Each step the
+// trainer asks the policy which sub-networks to train on the batch; it runs one forward +
+// backward per sub-network on the shared weights, accumulates, and takes one optimiser step.
+//
+//   dense  [dense]
+//   omni   warm-up: [dense]; then the sandwich: [dense, sparsest, k-2 random] with the largest
+//          sparsity ramping on the cubic schedule; ranks refreshed every K steps, frozen at end
+//   gmp    [uniform s(t)] with s(t) ramping on the cubic schedule to the target, masks from the
+//          current weights every K steps (pruned weights are zeroed, so they stay pruned), then
+//          fine-tuning at the fixed mask
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "core/model/prunable.h"
+#include "core/sparsity/rank_set.h"
+#include "core/sparsity/subnet_config.h"
+#include "core/train/train_config.h"
+
+namespace omnisparse {
+
+class TrainPolicy {
+ public:
+  virtual ~TrainPolicy() = default;
+
+  // Called before each optimiser step with the run's progress in [0, 1]. Returns the
+  // sub-networks to train on this step's batch (never empty).
+  virtual std::vector<SubnetConfig> plan(int64_t step, double progress,
+                                         const PrunableLayers& layers) = 0;
+  // Called after the optimiser step (gmp re-zeroes pruned weights here).
+  virtual void after_step(const PrunableLayers& layers) { (void)layers; }
+  // The sub-networks worth evaluating on dev now (one per curve in the monitor).
+  virtual std::vector<SubnetConfig> eval_configs(const LayerSpecs& specs) const = 0;
+  // End of training: freeze ranks.
+  virtual void finish(const PrunableLayers& layers) { (void)layers; }
+
+  // The ranks that turn a config into masks (empty for dense).
+  virtual const RankSet* ranks() const { return nullptr; }
+  virtual RankSet* mutable_ranks() { return nullptr; }
+
+  virtual nlohmann::json state() const { return nlohmann::json::object(); }
+  virtual void restore(const nlohmann::json& state) { (void)state; }
+};
+
+std::unique_ptr<TrainPolicy> make_policy(const TrainConfig& cfg, const LayerSpecs& specs);
+
+}  // namespace omnisparse

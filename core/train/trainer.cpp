@@ -1,0 +1,376 @@
+#include "core/train/trainer.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <random>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "core/common/error.h"
+#include "core/common/progress.h"
+#include "core/data/corpus.h"
+#include "core/eval/evaluator.h"
+#include "core/eval/model_bundle.h"
+#include "core/io/event_log.h"
+#include "core/io/run_dir.h"
+#include "core/model/rnnt_loss.h"
+#include "core/tensor/device.h"
+#include "core/io/checkpoint.h"
+#include "core/train/train_data.h"
+#include "core/train/train_policy.h"
+
+namespace omnisparse {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Linear warm-up, then cosine decay to lr_final * lr over the run's progress.
+double learning_rate(const TrainConfig& c, int64_t step, double progress) {
+  const double warm = c.lr_warmup_steps > 0 ? std::min(1.0, (step + 1.0) / c.lr_warmup_steps) : 1.0;
+  const double p = std::clamp(progress, 0.0, 1.0);
+  const double cosine = c.lr_final + (1 - c.lr_final) * 0.5 * (1 + std::cos(M_PI * p));
+  return c.lr * warm * cosine;
+}
+
+std::string mt_state(const std::mt19937_64& rng) {
+  std::ostringstream ss;
+  ss << rng;
+  return ss.str();
+}
+
+void set_mt_state(std::mt19937_64& rng, const std::string& s) {
+  std::istringstream ss(s);
+  ss >> rng;
+}
+
+// Named parameters in a stable order (optimizer state is keyed by these names).
+std::vector<std::pair<std::string, at::Tensor>> named_params(Transducer& model) {
+  std::vector<std::pair<std::string, at::Tensor>> out;
+  for (auto& p : model->named_parameters()) out.emplace_back(p.key(), p.value());
+  return out;
+}
+
+struct State {
+  int64_t step = 0, passes = 0, samples = 0, epoch = 0, batch_index = 0;
+  double train_s = 0, audio_s = 0;
+  nlohmann::json to_json() const {
+    return {{"step", step},   {"passes", passes},           {"samples", samples},
+            {"epoch", epoch}, {"batch_index", batch_index}, {"train_s", train_s},
+            {"audio_s", audio_s}};
+  }
+  void from_json(const nlohmann::json& j) {
+    step = j.at("step");
+    passes = j.at("passes");
+    samples = j.at("samples");
+    epoch = j.at("epoch");
+    batch_index = j.at("batch_index");
+    train_s = j.at("train_s");
+    audio_s = j.value("audio_s", 0.0);
+  }
+};
+
+double progress_of(const TrainConfig& c, const State& s) {
+  double p = 0;
+  if (c.steps > 0) p = std::max(p, static_cast<double>(s.step) / c.steps);
+  if (c.minutes > 0) p = std::max(p, s.train_s / (c.minutes * 60.0));
+  return std::min(p, 1.0);
+}
+
+// The loss of one sub-network on one batch: RNN-T (+ weighted CTC when the model has a head).
+torch::Tensor batch_loss(Transducer& model, const Batch& b, const torch::Device& device) {
+  auto feats = b.feats.to(device), feat_lens = b.feat_lens.to(device);
+  auto targets = b.targets.to(device), target_lens = b.target_lens.to(device);
+  EncoderOutput enc = model->encode(feats, feat_lens);
+  auto sos = torch::zeros({targets.size(0), 1}, targets.options());
+  PredictorOutput pred = model->predict(torch::cat({sos, targets}, 1));
+  torch::Tensor logits = model->joint(enc.enc, pred.pred);  // [B, T', U+1, V]
+  torch::Tensor loss = rnnt_loss(logits, targets, enc.lens, target_lens, 0, Reduction::Mean);
+  const double w = model->config().ctc_weight;
+  if (w > 0) {
+    auto lp = torch::log_softmax(model->ctc_logits(enc.enc), -1).transpose(0, 1);  // [T', B, V]
+    auto ctc = torch::ctc_loss(lp, targets, enc.lens, target_lens, 0, at::Reduction::Mean,
+                               /*zero_infinity=*/true);
+    loss = (1 - w) * loss + w * ctc;
+  }
+  return loss;
+}
+
+}  // namespace
+
+Trainer::Trainer(TrainConfig cfg, TrainerOptions opts) : cfg_(std::move(cfg)), opts_(std::move(opts)) {}
+
+TrainSummary Trainer::run(const std::atomic<bool>* stop) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  const fs::path run_path = cfg_.run;
+  if (cfg_.run.empty()) throw ConfigError("train: --run is required");
+  if (cfg_.data.empty()) throw ConfigError("train: --data is required");
+
+  // --- Run directory and (when resuming) the last complete checkpoint -----------------------
+  std::optional<Checkpoint> ckpt;
+  fs::path ckpt_path;
+  RunDir run = opts_.resume ? RunDir::open(run_path) : RunDir::create(run_path);
+  if (opts_.resume) {
+    auto latest = load_latest_checkpoint(run);
+    if (!latest) throw IoError(run_path, "no complete checkpoint to resume from");
+    ckpt_path = latest->first;
+    ckpt = std::move(latest->second);
+    TrainConfig saved = TrainConfig::from_json(ckpt->config);
+    if (!(saved.model == cfg_.model))
+      throw ConfigError(run_path.string() + ": the run was trained with a different model config (" +
+                        saved.model.ToString() + "); resume it without --preset/--config changes");
+    if (saved.mode != cfg_.mode)
+      throw ConfigError(run_path.string() + ": the run was trained in mode " + to_string(saved.mode));
+    // The budget may be changed on resume; everything else continues as saved.
+    if (cfg_.steps > 0 || cfg_.minutes > 0) {
+      saved.steps = cfg_.steps;
+      saved.minutes = cfg_.minutes;
+    }
+    saved.run = cfg_.run;
+    saved.data = cfg_.data;
+    saved.device = cfg_.device;
+    saved.threads = cfg_.threads;
+    cfg_ = saved;
+  }
+  cfg_.Validate();
+  configure_threads(cfg_.threads);
+  const torch::Device device = resolve_device(cfg_.device);
+  torch::manual_seed(cfg_.seed);
+
+  EventLog log(run.events_path());
+  auto emit = [&](nlohmann::json ev) {
+    const std::string type = ev.at("type");
+    const int64_t step = ev.at("step");
+    ev.erase("type");
+    ev.erase("step");
+    log.append(type, step, ev);
+    if (opts_.on_event) {
+      ev["type"] = type;
+      ev["step"] = step;
+      ev["time"] = unix_time_now();
+      opts_.on_event(ev);
+    }
+  };
+
+  // --- Data -----------------------------------------------------------------------------------
+  CharTokenizer tokenizer;
+  FbankConfig fbank;
+  auto train_utts = read_librispeech(resolve_subset(cfg_.data, "train"));
+  std::vector<Utterance> dev_utts;
+  try {
+    dev_utts = read_librispeech(resolve_subset(cfg_.data, "dev"));
+  } catch (const IoError&) {
+    // No dev subset: periodic evaluation is skipped (said in the start event).
+  }
+  TrainData data(std::move(train_utts), tokenizer, fbank, opts_.progress_bar);
+  if (static_cast<int64_t>(dev_utts.size()) > cfg_.eval_utterances) {
+    std::mt19937_64 pick(cfg_.seed);
+    std::shuffle(dev_utts.begin(), dev_utts.end(), pick);
+    dev_utts.resize(static_cast<size_t>(cfg_.eval_utterances));
+  }
+  EvalSet dev = EvalSet::Load(dev_utts, fbank, /*progress=*/false);
+
+  // --- Model, optimiser, policy ----------------------------------------------------------------
+  State st;
+  ModelBundle bundle;
+  if (ckpt) {
+    bundle = ModelBundle::FromTensors(ckpt->model_meta, ckpt->weights, ckpt_path);
+    st.from_json(ckpt->state.at("trainer"));
+  } else {
+    bundle = ModelBundle::Create(cfg_.model, data.compute_stats());
+    nlohmann::json rj = {{"config", cfg_.to_json()},
+                         {"mode", to_string(cfg_.mode)},
+                         {"preset", cfg_.preset},
+                         {"omnisparse_version", OMNISPARSE_VERSION},
+                         {"created", unix_time_now()},
+                         {"fingerprint", bundle.fingerprint()},
+                         {"parameters", bundle.model->num_parameters()},
+                         {"train_utterances", data.size()},
+                         {"train_hours", data.total_hours()},
+                         {"dev_utterances", dev_utts.size()}};
+    run.write_run_json(rj);
+  }
+  bundle.model->to(device);
+  bundle.model->train();
+  auto params = named_params(bundle.model);
+  std::vector<at::Tensor> plist;
+  for (auto& [n, p] : params) plist.push_back(p);
+  torch::optim::Adam adam(plist, torch::optim::AdamOptions(cfg_.lr).weight_decay(cfg_.weight_decay));
+  const PrunableLayers layers = bundle.model->prunable_layers();
+  const LayerSpecs specs = specs_of(layers);
+  auto policy = make_policy(cfg_, specs);
+  std::mt19937_64 rng(cfg_.seed);
+  if (ckpt) {
+    restore_adam_state(adam, params, ckpt->optimizer, ckpt->state.value("adam_step", int64_t{0}),
+                       ckpt_path);
+    if (policy->mutable_ranks() && !ckpt->ranks.empty())
+      *policy->mutable_ranks() = RankSet::Restore(ckpt->ranks_meta, ckpt->ranks);
+    policy->restore(ckpt->state.value("policy", nlohmann::json::object()));
+    set_mt_state(rng, ckpt->state.value("rng", std::string()));
+    if (ckpt->state.contains("torch_seed")) torch::manual_seed(ckpt->state.at("torch_seed").get<uint64_t>());
+  }
+
+  emit({{"type", ckpt ? "resume" : "start"},
+        {"step", st.step},
+        {"mode", to_string(cfg_.mode)},
+        {"preset", cfg_.preset},
+        {"total_steps", cfg_.steps > 0 ? nlohmann::json(cfg_.steps) : nlohmann::json()},
+        {"minutes", cfg_.minutes > 0 ? nlohmann::json(cfg_.minutes) : nlohmann::json()},
+        {"device", device.str()},
+        {"parameters", bundle.model->num_parameters()},
+        {"train_utterances", data.size()},
+        {"dev_utterances", dev.size()},
+        {"passes", st.passes}});
+
+  auto save = [&]() {
+    int64_t adam_step = 0;
+    Checkpoint c;
+    bundle.model->to(torch::kCPU);
+    c.weights = bundle.weights();
+    c.model_meta = bundle.metadata();
+    bundle.model->to(device);
+    c.optimizer = adam_state_tensors(adam, params, &adam_step);
+    if (const RankSet* r = policy->ranks(); r && !r->empty()) {
+      c.ranks = r->tensors();
+      c.ranks_meta = r->meta();
+    }
+    const uint64_t torch_seed = std::uniform_int_distribution<uint64_t>()(rng);
+    c.state = {{"trainer", st.to_json()},
+               {"adam_step", adam_step},
+               {"policy", policy->state()},
+               {"rng", mt_state(rng)},
+               {"torch_seed", torch_seed}};
+    torch::manual_seed(torch_seed);  // the same seed a resumed run starts its dropout from
+    c.config = cfg_.to_json();
+    fs::path path = save_checkpoint(run.checkpoints(), st.step, c);
+    emit({{"type", "checkpoint"}, {"step", st.step}, {"path", fs::relative(path, run.path()).string()}});
+  };
+
+  nlohmann::json last_eval;
+  auto evaluate_now = [&]() {
+    if (dev.size() == 0) return;
+    bundle.model->eval();
+    nlohmann::json results = nlohmann::json::array();
+    for (const SubnetConfig& sc : policy->eval_configs(specs)) {
+      if (policy->ranks() && !policy->ranks()->empty()) policy->ranks()->apply(layers, sc);
+      EvalReport r = evaluate(bundle, dev, EvalOptions{});
+      results.push_back({{"sparsity", sc.mean_level()},
+                         {"id", sc.id()},
+                         {"wer", r.score.words.rate()},
+                         {"cer", r.score.chars.rate()},
+                         {"rtf", r.rtf}});
+    }
+    clear_masks(layers);
+    bundle.model->train();
+    last_eval = {{"type", "eval"}, {"step", st.step}, {"set", "dev"}, {"results", results}};
+    emit(last_eval);
+  };
+
+  // --- The loop -------------------------------------------------------------------------------
+  BatchProducer producer(data, bundle.stats, cfg_, st.epoch, st.batch_index);
+  const int64_t bar_total = cfg_.steps > 0 ? cfg_.steps : static_cast<int64_t>(cfg_.minutes * 60);
+  Progress bar("train", bar_total, opts_.progress_bar);
+  bool stopped = false;
+  double window_samples = 0, window_s = 0, loss_sum = 0;
+  int64_t loss_n = 0;
+  auto loop_clock = std::chrono::steady_clock::now();
+
+  while (progress_of(cfg_, st) < 1.0) {
+    if (stop && stop->load()) {
+      stopped = true;
+      break;
+    }
+    const double progress = progress_of(cfg_, st);
+    const double lr = learning_rate(cfg_, st.step, progress);
+    for (auto& group : adam.param_groups())
+      static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+
+    Batch batch = producer.next();
+    std::vector<SubnetConfig> plan = policy->plan(st.step, progress, layers);
+    adam.zero_grad();
+    double step_loss = 0;
+    for (const SubnetConfig& sc : plan) {
+      if (sc.is_dense()) clear_masks(layers);
+      else policy->ranks()->apply(layers, sc);
+      torch::Tensor loss = batch_loss(bundle.model, batch, device);
+      if (!std::isfinite(loss.item<double>()))
+        throw Error(fmt::format("training diverged at step {}: loss is {} (lower --lr?)", st.step,
+                                loss.item<double>()));
+      (loss / static_cast<double>(plan.size())).backward();
+      step_loss += loss.item<double>() / plan.size();
+      ++st.passes;
+    }
+    clear_masks(layers);
+    torch::nn::utils::clip_grad_norm_(plist, cfg_.grad_clip);
+    adam.step();
+    policy->after_step(layers);
+
+    auto t = std::chrono::steady_clock::now();
+    const double dt = std::chrono::duration<double>(t - loop_clock).count();
+    loop_clock = t;
+    st.train_s += dt;
+    ++st.step;
+    st.samples += batch.num_utts();
+    st.epoch = batch.epoch;
+    st.batch_index = batch.index + 1;
+    window_samples += batch.num_utts();
+    window_s += dt;
+    loss_sum += step_loss;
+    ++loss_n;
+
+    const double p = progress_of(cfg_, st);
+    bar.set(cfg_.steps > 0 ? st.step : static_cast<int64_t>(st.train_s),
+            fmt::format("loss {:.3f}", step_loss));
+    if (st.step % cfg_.log_every == 0 || p >= 1.0) {
+      std::vector<double> sp;
+      for (auto& sc : plan) sp.push_back(sc.mean_level());
+      const double elapsed = st.train_s;
+      emit({{"type", "step"},
+            {"step", st.step},
+            {"loss", loss_sum / loss_n},
+            {"lr", lr},
+            {"samples_per_s", window_s > 0 ? window_samples / window_s : 0.0},
+            {"sparsities", sp},
+            {"progress", p},
+            {"passes", st.passes},
+            {"epoch", st.epoch},
+            {"elapsed_s", elapsed},
+            {"eta_s", p > 0 ? nlohmann::json(elapsed * (1 - p) / p) : nlohmann::json()}});
+      window_samples = window_s = loss_sum = 0;
+      loss_n = 0;
+    }
+    if (st.step % cfg_.eval_every == 0 && p < 1.0) {
+      evaluate_now();
+      loop_clock = std::chrono::steady_clock::now();  // evaluation time is not training time
+    }
+    if (st.step % cfg_.checkpoint_every == 0 && p < 1.0) {
+      save();
+      loop_clock = std::chrono::steady_clock::now();
+    }
+  }
+  bar.finish(stopped ? "stopped" : "done");
+
+  TrainSummary sum;
+  if (!stopped) {
+    policy->finish(layers);
+    evaluate_now();
+  }
+  save();
+  sum.steps = st.step;
+  sum.passes = st.passes;
+  sum.wall_s = st.train_s;
+  sum.finished = !stopped;
+  sum.last_eval = last_eval;
+  emit({{"type", stopped ? "stopped" : "done"},
+        {"step", st.step},
+        {"passes", st.passes},
+        {"wall_s", st.train_s},
+        {"session_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count()},
+        {"samples", st.samples}});
+  return sum;
+}
+
+}  // namespace omnisparse

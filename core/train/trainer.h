@@ -1,0 +1,50 @@
+// One trainer for the three modes (dense | omni | gmp), writing the run directory contract
+// (DESIGN.md section 5): run.json, events.jsonl (one JSON object per line, flushed per event),
+// atomic checkpoints, and resuming after a crash or kill -9 from the last complete checkpoint.
+//
+//   TrainConfig cfg = ...;
+//   std::atomic<bool> stop{false};                 // set from a signal handler to stop cleanly
+//   Trainer trainer(cfg, TrainerOptions{.resume = false});
+//   TrainSummary s = trainer.run(&stop);
+//
+// Cost accounting: every forward+backward is one *pass*; events carry the running pass count
+// and the wall time, so an omni run (k passes per optimiser step) and N gmp runs compare
+// honestly against one dense run.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include "core/train/train_config.h"
+
+namespace omnisparse {
+
+struct TrainerOptions {
+  bool resume = false;
+  bool progress_bar = true;  // on stderr
+  // Every event written to events.jsonl is also handed here (the CLI prints them with --json).
+  std::function<void(const nlohmann::json&)> on_event;
+};
+
+struct TrainSummary {
+  int64_t steps = 0;
+  int64_t passes = 0;
+  double wall_s = 0;       // time spent in the training loop, over all sessions of the run
+  bool finished = false;   // false when stopped early (resumable)
+  nlohmann::json last_eval;
+};
+
+class Trainer {
+ public:
+  Trainer(TrainConfig cfg, TrainerOptions opts);
+  TrainSummary run(const std::atomic<bool>* stop = nullptr);
+
+ private:
+  TrainConfig cfg_;
+  TrainerOptions opts_;
+};
+
+}  // namespace omnisparse
