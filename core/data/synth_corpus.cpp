@@ -133,24 +133,35 @@ SynthSummary synthesize_corpus(const SynthConfig& config, bool progress) {
   std::vector<double> durations(plan.utterances.size(), 0.0);
   JobQueue queue;
   std::exception_ptr writer_error;
+  std::mutex writer_mutex;  // guards writer_error and the progress bar
   Progress bar("synth", static_cast<int64_t>(plan.utterances.size()), progress);
-  std::thread writer([&] {
-    try {
-      while (auto job = queue.pop()) {
-        const UtterancePlan& u = plan.utterances[job->index];
-        const SpeakerPlan& sp = plan.speakers[u.speaker];
-        const auto audio = finish_utterance(job->raw, u, sp.noise);
-        const fs::path dir = out / u.subset / std::to_string(sp.id) / std::to_string(u.chapter);
-        fs::create_directories(dir);
-        write_audio(dir / (u.id + ".flac"), audio, kSampleRate);
-        durations[job->index] = static_cast<double>(audio.size()) / kSampleRate;
-        bar.tick(1, u.subset);
+  // Several writers: resampling and FLAC encoding take more CPU than espeak-ng itself, and each
+  // atomic write waits on fsync, which other writers overlap.
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 3; ++w)
+    writers.emplace_back([&] {
+      try {
+        while (auto job = queue.pop()) {
+          const UtterancePlan& u = plan.utterances[job->index];
+          const SpeakerPlan& sp = plan.speakers[u.speaker];
+          const auto audio = finish_utterance(job->raw, u, sp.noise);
+          const fs::path dir = out / u.subset / std::to_string(sp.id) / std::to_string(u.chapter);
+          fs::create_directories(dir);
+          write_audio(dir / (u.id + ".flac"), audio, kSampleRate);
+          durations[job->index] = static_cast<double>(audio.size()) / kSampleRate;
+          std::lock_guard<std::mutex> l(writer_mutex);
+          bar.tick(1, u.subset);
+        }
+      } catch (...) {
+        std::lock_guard<std::mutex> l(writer_mutex);
+        if (!writer_error) writer_error = std::current_exception();
+        queue.close();
       }
-    } catch (...) {
-      writer_error = std::current_exception();
-      queue.close();
-    }
-  });
+    });
+  auto join_all = [&] {
+    queue.close();
+    for (auto& t : writers) t.join();
+  };
   try {
     auto& tts = SpeechSynth::instance();
     for (size_t i = 0; i < plan.utterances.size() && !queue.closed(); ++i) {
@@ -158,12 +169,10 @@ SynthSummary synthesize_corpus(const SynthConfig& config, bool progress) {
       queue.push({i, tts.speak(u.text, u.voice, u.seed)});
     }
   } catch (...) {
-    queue.close();
-    writer.join();
+    join_all();
     throw;
   }
-  queue.close();
-  writer.join();
+  join_all();
   if (writer_error) std::rethrow_exception(writer_error);
 
   // Transcripts per chapter, upper case as in LibriSpeech.

@@ -12,7 +12,7 @@
 // Deterministic from the seed: transcripts always, audio byte-identical when each corpus is
 // synthesised by a fresh process (the CLI), because espeak-ng keeps state across calls.
 // Synthesis runs on the calling thread (the engines are global); trimming, resampling and FLAC
-// encoding on a second thread.
+// encoding on three writer threads.
 #pragma once
 
 #include <map>
