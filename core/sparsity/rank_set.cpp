@@ -63,8 +63,10 @@ void RankSet::apply(const PrunableLayers& layers, const SubnetConfig& config) co
   }
   for (size_t i = 0; i < layers.size(); ++i) {
     const double s = config.levels[i];
-    *layers[i].mask = s == 0.0 ? torch::Tensor()
-                               : mask_at(ranks_[i], s).to(layers[i].weight.options().requires_grad(false));
+    // A bool mask becomes the weight's dtype and device; it is a constant, never a leaf
+    // that gradients flow into.
+    *layers[i].mask =
+        s == 0.0 ? torch::Tensor() : mask_at(ranks_[i], s).to(layers[i].weight.options());
   }
 }
 

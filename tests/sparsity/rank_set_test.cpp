@@ -31,6 +31,18 @@ TEST(RankSet, ApplyWritesMasksAndClearRemovesThem) {
   for (const auto& l : layers) EXPECT_FALSE(l.mask->defined()) << l.name;
 }
 
+TEST(RankSet, MasksOnTrainableWeightsAreConstantsThatZeroTheGradient) {
+  auto layers = test::make_layers();
+  for (auto& l : layers) l.weight.requires_grad_(true);
+  RankSet ranks(Granularity::Block(1, 4));
+  ranks.refresh(layers);
+  ranks.apply(layers, SubnetConfig::Uniform(specs_of(layers), 0.7));
+  const auto& l = layers[0];
+  EXPECT_FALSE(l.mask->requires_grad());
+  (l.weight * *l.mask).sum().backward();  // what a masked layer's forward does
+  EXPECT_TRUE(l.weight.grad().equal(*l.mask));  // d/dw sum(w * m) = m: pruned weights get 0
+}
+
 TEST(RankSet, RefreshFollowsTheWeightsUntilFrozen) {
   const auto layers = test::make_layers();
   RankSet ranks(Granularity::NestedNM(4));
