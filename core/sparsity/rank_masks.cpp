@@ -81,9 +81,13 @@ torch::Tensor mask_at(const LayerRanks& r, double sparsity) {
     case Granularity::Kind::kUnstructured:
       return r.ranks < kept_units(r.ranks.numel(), sparsity);
     case Granularity::Kind::kBlock: {
+      const int64_t gr = r.ranks.size(0), gc = r.ranks.size(1);
+      const int64_t br = r.granularity.block_rows, bc = r.granularity.block_cols;
       auto tiles = r.ranks < kept_units(r.ranks.numel(), sparsity);  // [gr, gc]
-      return tiles.repeat_interleave(r.granularity.block_rows, 0)
-          .repeat_interleave(r.granularity.block_cols, 1)
+      // [gr, 1, gc, 1] -> [gr, br, gc, bc] -> [gr*br, gc*bc], then cut the padding off.
+      return tiles.view({gr, 1, gc, 1})
+          .expand({gr, br, gc, bc})
+          .reshape({gr * br, gc * bc})
           .slice(0, 0, r.rows)
           .slice(1, 0, r.cols)
           .contiguous();
