@@ -80,8 +80,12 @@ std::string format_corpus_stats(const CorpusStats& st) {
     for (size_t b = 0; b < s.histogram.size(); ++b)
       out += fmt::format("  {:>3}-{:<3}s {:>7} {}\n", b, b + 1, s.histogram[b],
                          std::string(static_cast<size_t>(std::lround(40.0 * s.histogram[b] / top)), '#'));
-    if (!s.voices.empty())
-      out += fmt::format("  voices ({}): {}\n", s.voices.size(), fmt::join(s.voices, ", "));
+    if (!s.voices.empty()) {  // all of them in --json; a taste here
+      const size_t shown = std::min<size_t>(s.voices.size(), 8);
+      out += fmt::format("  voices ({}): {}{}\n", s.voices.size(),
+                         fmt::join(s.voices.begin(), s.voices.begin() + static_cast<std::ptrdiff_t>(shown), ", "),
+                         shown < s.voices.size() ? ", ..." : "");
+    }
   }
   return out;
 }

@@ -1,0 +1,78 @@
+// `omnisparse synth` and `omnisparse inspect` as a user runs them.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/test_support.h"
+
+using omnisparse::test::run_cli;
+using omnisparse::test::TempDir;
+namespace fs = std::filesystem;
+
+TEST(SynthInspectCli, SynthThenInspectJsonAgree) {
+  TempDir tmp;
+  const std::string out = (tmp / "corpus").string();
+  const auto s = run_cli({"synth", "--out", out, "--utterances", "20", "--seed", "3", "--json"});
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  const auto sj = nlohmann::json::parse(s.out);
+  EXPECT_EQ(sj["subsets"]["train"]["utterances"], 16);
+  EXPECT_EQ(sj["subsets"]["dev"]["utterances"], 2);
+  EXPECT_EQ(sj["subsets"]["test"]["utterances"], 2);
+
+  const auto i = run_cli({"inspect", out, "--json"});
+  ASSERT_EQ(i.exit_code, 0) << i.err;
+  const auto ij = nlohmann::json::parse(i.out);
+  for (const char* sub : {"train", "dev", "test"}) {
+    EXPECT_EQ(ij["subsets"][sub]["utterances"], sj["subsets"][sub]["utterances"]) << sub;
+    EXPECT_EQ(ij["subsets"][sub]["speakers"], sj["subsets"][sub]["speakers"]) << sub;
+    EXPECT_EQ(ij["subsets"][sub]["voices"], sj["subsets"][sub]["voices"]) << sub;
+    EXPECT_NEAR(ij["subsets"][sub]["hours"].get<double>(), sj["subsets"][sub]["hours"].get<double>(), 1e-6);
+    EXPECT_GT(ij["subsets"][sub]["vocabulary"].get<int>(), 0);
+  }
+  const auto text = run_cli({"inspect", out + "/train"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("duration histogram"), std::string::npos) << text.out;
+}
+
+TEST(SynthInspectCli, SameSeedGivesByteIdenticalCorpus) {
+  TempDir tmp;
+  for (const char* d : {"a", "b"})
+    ASSERT_EQ(run_cli({"synth", "--out", (tmp / d).string(), "--utterances", "6", "--seed", "5", "-q"}).exit_code, 0);
+  size_t compared = 0;
+  for (const auto& e : fs::recursive_directory_iterator(tmp / "a")) {
+    if (!e.is_regular_file() || e.path().filename() == "corpus.json") continue;
+    const fs::path other = tmp / "b" / fs::relative(e.path(), tmp / "a");
+    std::ifstream x(e.path(), std::ios::binary), y(other, std::ios::binary);
+    ASSERT_TRUE(y.good()) << other;
+    EXPECT_TRUE(std::equal(std::istreambuf_iterator<char>(x), {}, std::istreambuf_iterator<char>(y), {})) << e.path();
+    ++compared;
+  }
+  EXPECT_GT(compared, 6u);
+}
+
+TEST(SynthInspectCli, BadDataDirGivesOneLineErrorNamingThePath) {
+  TempDir tmp;
+  const std::string missing = (tmp / "no-such-corpus").string();
+  const auto r = run_cli({"inspect", missing});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(missing + ": no such directory"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+
+  fs::create_directories(tmp / "bad/train/19/198");
+  std::ofstream(tmp / "bad/train/19/198/19-198.trans.txt") << "19-198-0000 HELLO THERE\n";
+  const auto b = run_cli({"inspect", (tmp / "bad").string()});
+  EXPECT_EQ(b.exit_code, 1);
+  EXPECT_NE(b.err.find("19-198.trans.txt: line 1: utterance '19-198-0000' has no audio file"), std::string::npos) << b.err;
+  EXPECT_EQ(std::count(b.err.begin(), b.err.end(), '\n'), 1) << b.err;
+}
+
+TEST(SynthInspectCli, UnusableDomainFileIsOneLineError) {
+  TempDir tmp;
+  std::ofstream(tmp / "digits.txt") << "call 911\n";
+  const auto r = run_cli({"synth", "--out", (tmp / "c").string(), "--utterances", "5", "--domain",
+                          (tmp / "digits.txt").string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("digits.txt: none of its 1 lines is usable"), std::string::npos) << r.err;
+}
