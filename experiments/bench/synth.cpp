@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
                 audio / (synth_s + post_s));
   }
   std::filesystem::remove_all(tmp);
-  std::printf("xRT = audio seconds per wall second (1 = real time). Post-processing runs on a second\n"
-              "thread in `omnisparse synth`, so its throughput is bounded by the synth column.\n");
+  std::printf("xRT = audio seconds per wall second (1 = real time). Post-processing runs on three writer\n"
+              "threads in `omnisparse synth`, overlapping synthesis and each other.\n");
   return 0;
 }
