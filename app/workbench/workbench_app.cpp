@@ -2,10 +2,57 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QLabel>
-#include <QMainWindow>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QTextStream>
+
+#include "app/workbench/main_window.h"
+#include "widgets/training_panel.h"
 
 namespace omnisparse::workbench {
+
+namespace {
+
+// Lets queued replots and the event tail's first read happen before grabbing.
+void settle(int ms) {
+  QElapsedTimer t;
+  t.start();
+  while (t.elapsed() < ms) QApplication::processEvents(QEventLoop::AllEvents, 20);
+}
+
+int screenshot(MainWindow& window, const QStringList& runs, const QString& panel,
+               const QString& out) {
+  QTextStream err(stderr);
+  if (runs.isEmpty()) {
+    err << "error: --screenshot needs a RUN directory\n";
+    return 2;
+  }
+  if (!window.panel(panel)) {
+    err << "error: --panel must be training, pareto or masks (got '" << panel << "')\n";
+    return 2;
+  }
+  for (const QString& r : runs) {
+    QString why;
+    if (!window.openRun(r, &why)) {
+      err << "error: " << why << "\n";
+      return 2;
+    }
+  }
+  window.resize(1400, 860);
+  window.show();
+  window.showPanel(panel);
+  window.selectFirstFrontSubnet();
+  settle(400);
+  if (!window.grab().save(out)) {
+    err << "error: cannot write " << out << "\n";
+    return 1;
+  }
+  QTextStream(stdout) << out << "\n";
+  return 0;
+}
+
+}  // namespace
 
 int run(QApplication& app) {
   QCommandLineParser parser;
@@ -13,14 +60,17 @@ int run(QApplication& app) {
   parser.addHelpOption();
   parser.addVersionOption();
   parser.addPositionalArgument("runs", "Run directories to open", "[RUN...]");
+  QCommandLineOption shot("screenshot", "Render a panel offscreen to OUT.png and exit", "OUT.png");
+  QCommandLineOption panel("panel", "Panel for --screenshot: training, pareto or masks", "NAME",
+                           "training");
+  parser.addOption(shot);
+  parser.addOption(panel);
   parser.process(app);
 
-  QMainWindow window;
-  window.setWindowTitle("omnisparse workbench");
-  auto* label = new QLabel("omnisparse workbench\n\nThe panels arrive with the workbench issue.");
-  label->setAlignment(Qt::AlignCenter);
-  window.setCentralWidget(label);
-  window.resize(1200, 800);
+  MainWindow window;
+  if (parser.isSet(shot))
+    return screenshot(window, parser.positionalArguments(), parser.value(panel), parser.value(shot));
+  for (const QString& r : parser.positionalArguments()) window.openRun(r);
   window.show();
   return app.exec();
 }

@@ -1,0 +1,101 @@
+// Pareto panel: every evaluated sub-network of the open runs as WER vs non-zero parameters
+// (draw_pareto), hover details, click to select, a sortable and filterable results table linked
+// both ways with the plot, Sweep / Search buttons that run `omnisparse pareto` as a child process
+// (the plot reloads whenever a run's results.h5 changes), and PNG/PDF export.
+#pragma once
+
+#include <QFileSystemWatcher>
+#include <QTimer>
+#include <QWidget>
+
+#include "widgets/child_job.h"
+#include "widgets/facade/run_facade.h"
+
+class QCustomPlot;
+class QCPGraph;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+class QSortFilterProxyModel;
+class QTableView;
+class QMouseEvent;
+
+namespace omnisparse::widgets {
+
+class ResultsTableModel;
+
+class ParetoPanel : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit ParetoPanel(QWidget* parent = nullptr);
+
+  // Runs loaded from disk through the facade and watched for changes.
+  void addRun(const QString& run_dir);
+  void removeRun(const QString& run_dir);
+  void reloadRun(const QString& run_dir);
+  // The run that Sweep / Search work on.
+  void setCurrentRun(const QString& run_dir);
+  // Shows these runs as given (tests, or data that is not on disk).
+  void setRuns(const QVector<RunResults>& runs);
+
+  const QVector<RunResults>& runs() const { return runs_; }
+  const RunResults* run(const QString& run_dir) const;
+  const QVector<QVector<bool>>& front() const { return front_; }
+
+  // Selects row `row` of run `run` (-1, -1 clears) in the plot and the table.
+  void select(int run, int row);
+  int selectedRun() const { return sel_run_; }
+  int selectedRow() const { return sel_row_; }
+  // The tooltip text shown when hovering that point.
+  QString describe(int run, int row) const;
+  // The point under widget position `pos` of the plot (within 10 px), or {-1, -1}.
+  QPair<int, int> pointAt(const QPointF& pos) const;
+
+  QCustomPlot* plot() const { return plot_; }
+  QTableView* table() const { return table_; }
+  QSortFilterProxyModel* proxy() const { return proxy_; }
+  QLineEdit* filter() const { return filter_; }
+  int plottedPointCount() const;
+  bool savePlot(const QString& path) const;
+
+ public Q_SLOTS:
+  void sweep();
+  void search();
+
+ Q_SIGNALS:
+  void subnetSelected(const QString& run_dir, const QString& subnet_id);
+  void statusMessage(const QString& text);
+
+ private:
+  void rebuild();
+  void updateHighlight();
+  void syncTable();
+  void runPareto(const QStringList& extra, const QString& what);
+  void onMouseMove(QMouseEvent* e);
+  void onMousePress(QMouseEvent* e);
+  void updateWatches();
+
+  QVector<RunResults> runs_;
+  QVector<QVector<bool>> front_;
+  int sel_run_ = -1, sel_row_ = -1;
+  bool syncing_ = false;  // a selection set from code must not echo back
+  QString current_run_;
+
+  QCustomPlot* plot_;
+  QCPGraph* highlight_ = nullptr;
+  QTableView* table_;
+  ResultsTableModel* model_;
+  QSortFilterProxyModel* proxy_;
+  QLineEdit* filter_;
+  QPushButton *sweep_, *search_, *save_;
+  QProgressBar* progress_;
+  QLabel* status_;
+  ChildJob job_;
+  QFileSystemWatcher watcher_;
+  QTimer reload_debounce_;
+  QStringList pending_reload_;
+};
+
+}  // namespace omnisparse::widgets

@@ -1,0 +1,352 @@
+#include "widgets/training_panel.h"
+
+#include <QComboBox>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QStandardItemModel>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+#include "widgets/facade/run_facade.h"
+#include "widgets/training_curves.h"
+
+namespace omnisparse::widgets {
+
+namespace {
+QString clock(double seconds) {
+  if (seconds < 0 || !std::isfinite(seconds)) return "--:--";
+  const qint64 s = static_cast<qint64>(std::llround(seconds));
+  return s >= 3600 ? QString("%1:%2:%3").arg(s / 3600).arg(s / 60 % 60, 2, 10, QChar('0'))
+                               .arg(s % 60, 2, 10, QChar('0'))
+                   : QString("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QChar('0'));
+}
+}  // namespace
+
+TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
+  const QByteArray env = qgetenv("OMNISPARSE_TRAINER");
+  trainer_program_ = env.isEmpty() ? cli_program() : QString::fromLocal8Bit(env);
+
+  auto* split = new QSplitter(Qt::Horizontal, this);
+  split->addWidget(buildForm());
+  curves_ = new TrainingCurves(split);
+  split->addWidget(curves_);
+  split->setStretchFactor(1, 1);
+  split->setSizes({330, 900});
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(4, 4, 4, 4);
+  layout->addWidget(split);
+
+  connect(&tail_, &EventTail::eventsRead, this, &TrainingPanel::onEvents);
+  connect(&tail_, &EventTail::reset, this, [this] { history_.clear(); });
+  connect(&job_, &ChildJob::stdoutLine, this, [this](const QString& line) {
+    QJsonObject e;  // the child's JSON-lines stdout: same events, possibly sooner than the file
+    if (EventTail::parseLine(line.toUtf8(), &e)) onEvents({e});
+  });
+  connect(&job_, &ChildJob::stderrLine, this,
+          [this](const QString& line) { log_->appendPlainText(line); });
+  connect(&job_, &ChildJob::finished, this, &TrainingPanel::onFinished);
+  refresh();
+}
+
+QWidget* TrainingPanel::buildForm() {
+  auto* box = new QWidget(this);
+  auto* v = new QVBoxLayout(box);
+  run_label_ = new QLabel("No run selected", box);
+  run_label_->setWordWrap(true);
+  run_label_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  v->addWidget(run_label_);
+
+  auto* form = new QFormLayout();
+  form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+  preset_ = new QComboBox(box);
+  preset_->addItems({"tiny", "small"});
+  preset_->setToolTip("Model size preset: tiny trains in minutes on 2 CPU cores");
+  mode_ = new QComboBox(box);
+  mode_->addItem("omni (supernet)", "omni");
+  mode_->addItem("dense", "dense");
+  mode_->addItem("gmp (baseline)", "gmp");
+  target_ = new QDoubleSpinBox(box);
+  target_->setRange(0.0, 0.99);
+  target_->setSingleStep(0.05);
+  target_->setValue(0.8);
+  target_->setToolTip("Final sparsity of a gmp baseline (gmp mode only)");
+  budget_kind_ = new QComboBox(box);
+  budget_kind_->addItems({"steps", "minutes"});
+  budget_ = new QSpinBox(box);
+  budget_->setRange(1, 10000000);
+  budget_->setValue(2000);
+  auto* budget_row = new QHBoxLayout();
+  budget_row->addWidget(budget_, 1);
+  budget_row->addWidget(budget_kind_);
+  device_ = new QComboBox(box);
+  device_->addItem("CPU", "cpu");
+  device_->addItem("CUDA", "cuda");
+  QString why;
+  if (!cuda_available(&why)) {
+    auto* model = qobject_cast<QStandardItemModel*>(device_->model());
+    QStandardItem* cuda = model->item(1);
+    cuda->setEnabled(false);
+    cuda->setText("CUDA (unavailable)");
+    cuda->setToolTip(why);
+    device_->setToolTip("CUDA: " + why);
+  }
+  data_ = new QLineEdit(box);
+  // Names for tests and for QSettings-free scripting of the form.
+  preset_->setObjectName("preset");
+  mode_->setObjectName("mode");
+  target_->setObjectName("target_sparsity");
+  budget_->setObjectName("budget");
+  budget_kind_->setObjectName("budget_kind");
+  device_->setObjectName("device");
+  data_->setObjectName("data");
+  data_->setPlaceholderText("corpus directory (LibriSpeech layout)");
+  auto* pick = new QToolButton(box);
+  pick->setText("...");
+  pick->setToolTip("Choose the corpus directory");
+  auto* data_row = new QHBoxLayout();
+  data_row->addWidget(data_, 1);
+  data_row->addWidget(pick);
+  form->addRow("Preset", preset_);
+  form->addRow("Mode", mode_);
+  form->addRow("Target sparsity", target_);
+  form->addRow("Budget", budget_row);
+  form->addRow("Device", device_);
+  form->addRow("Data", data_row);
+  v->addLayout(form);
+
+  auto* buttons = new QHBoxLayout();
+  launch_ = new QPushButton("Launch", box);
+  stop_ = new QPushButton("Stop", box);
+  resume_ = new QPushButton("Resume", box);
+  launch_->setObjectName("launch");
+  stop_->setObjectName("stop");
+  resume_->setObjectName("resume");
+  launch_->setToolTip("Start `omnisparse train` for this run as a child process");
+  stop_->setToolTip("Ask the trainer to stop (SIGTERM), kill it after 10 s");
+  resume_->setToolTip("Continue from the newest checkpoint");
+  for (QPushButton* b : {launch_, stop_, resume_}) buttons->addWidget(b);
+  v->addLayout(buttons);
+
+  progress_ = new QProgressBar(box);
+  progress_->setRange(0, 100);
+  progress_->setTextVisible(true);
+  v->addWidget(progress_);
+  status_ = new QLabel(box);
+  status_->setWordWrap(true);
+  v->addWidget(status_);
+  log_ = new QPlainTextEdit(box);
+  log_->setReadOnly(true);
+  log_->setMaximumBlockCount(500);
+  log_->setPlaceholderText("trainer messages (stderr) appear here");
+  log_->setFont(QFont("DejaVu Sans Mono", 8));
+  v->addWidget(log_, 1);
+
+  connect(mode_, &QComboBox::currentIndexChanged, this, [this] { refresh(); });
+  connect(data_, &QLineEdit::textChanged, this, [this] { refresh(); });
+  connect(pick, &QToolButton::clicked, this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(this, "Corpus directory", data_->text());
+    if (!dir.isEmpty()) data_->setText(dir);
+  });
+  connect(launch_, &QPushButton::clicked, this, &TrainingPanel::launch);
+  connect(stop_, &QPushButton::clicked, this, &TrainingPanel::stop);
+  connect(resume_, &QPushButton::clicked, this, &TrainingPanel::resume);
+  return box;
+}
+
+void TrainingPanel::setTrainerCommand(const QString& program, const QStringList& extra_args) {
+  trainer_program_ = program;
+  trainer_extra_ = extra_args;
+}
+
+void TrainingPanel::setDataDirectory(const QString& dir) { data_->setText(dir); }
+
+void TrainingPanel::setRunDirectory(const QString& run_dir) {
+  if (job_.running()) return;  // the running trainer owns the view until it ends
+  run_dir_ = run_dir.isEmpty() ? QString() : QDir(run_dir).absolutePath();
+  history_.clear();
+  log_->clear();
+  failure_.clear();
+  loadRunConfig();
+  if (run_dir_.isEmpty()) {
+    tail_.stop();
+  } else {
+    tail_.setPath(QDir(run_dir_).filePath("events.jsonl"));
+  }
+  refresh();
+  curves_->replotNow();
+}
+
+void TrainingPanel::loadRunConfig() {
+  QFile f(QDir(run_dir_).filePath("run.json"));
+  if (run_dir_.isEmpty() || !f.open(QIODevice::ReadOnly)) return;
+  const QJsonObject c = QJsonDocument::fromJson(f.readAll()).object();
+  auto pick = [](QComboBox* box, const QString& value) {
+    int i = box->findData(value);
+    if (i < 0) i = box->findText(value);
+    if (i >= 0) box->setCurrentIndex(i);
+  };
+  if (c.contains("preset")) pick(preset_, c.value("preset").toString());
+  if (c.contains("mode")) pick(mode_, c.value("mode").toString());
+  if (c.value("target_sparsity").isDouble()) target_->setValue(c.value("target_sparsity").toDouble());
+  if (c.value("minutes").isDouble()) {
+    budget_kind_->setCurrentIndex(1);
+    budget_->setValue(static_cast<int>(c.value("minutes").toDouble()));
+  } else if (c.value("steps").isDouble()) {
+    budget_kind_->setCurrentIndex(0);
+    budget_->setValue(c.value("steps").toInt());
+  }
+  if (c.value("device").toString().startsWith("cuda") && device_->model()->flags(
+          device_->model()->index(1, 0)) & Qt::ItemIsEnabled)
+    device_->setCurrentIndex(1);
+  if (c.value("data").isString()) data_->setText(c.value("data").toString());
+}
+
+QStringList TrainingPanel::trainArguments(bool resume) const {
+  QStringList a = trainer_extra_;
+  a << "--json" << "train" << "--data" << data_->text() << "--run" << run_dir_
+    << "--preset" << preset_->currentText() << "--mode" << mode_->currentData().toString();
+  if (mode_->currentData().toString() == "gmp")
+    a << "--target-sparsity" << QString::number(target_->value());
+  a << (budget_kind_->currentIndex() == 0 ? "--steps" : "--minutes")
+    << QString::number(budget_->value());
+  a << "--device" << device_->currentData().toString();
+  if (resume) a << "--resume";
+  return a;
+}
+
+bool TrainingPanel::canLaunch() const {
+  return !run_dir_.isEmpty() && !job_.running() && !data_->text().isEmpty();
+}
+
+bool TrainingPanel::canResume() const {
+  // Resumable: a run the trainer has started (run.json written) that has not finished.
+  return !run_dir_.isEmpty() && !job_.running() && !data_->text().isEmpty() &&
+         QFileInfo::exists(QDir(run_dir_).filePath("run.json")) &&
+         history_.state() != TrainingHistory::State::Done;
+}
+
+void TrainingPanel::launch() { start(false); }
+void TrainingPanel::resume() { start(true); }
+
+void TrainingPanel::start(bool resume) {
+  if (!(resume ? canResume() : canLaunch())) return;
+  QDir().mkpath(run_dir_);
+  log_->clear();
+  failure_.clear();
+  if (!resume) {
+    history_.clear();  // a fresh launch rewrites the run's events
+    curves_->update(history_);
+  }
+  job_.start(trainer_program_, trainArguments(resume), run_dir_);
+  status_->setText(resume ? "Resuming..." : "Starting the trainer...");
+  Q_EMIT statusMessage(QString("Trainer started for %1").arg(QFileInfo(run_dir_).fileName()));
+  refresh();
+}
+
+void TrainingPanel::stop() {
+  job_.stop(10000);
+  status_->setText("Stopping (waiting for the trainer to save a checkpoint)...");
+  refresh();
+}
+
+void TrainingPanel::onEvents(const QList<QJsonObject>& events) {
+  history_.addEvents(events);
+  curves_->update(history_);
+  refresh();
+}
+
+void TrainingPanel::onFinished(bool ok, const QString& summary) {
+  tail_.poll();  // the last events may have landed after the last watcher tick
+  if (!ok) {
+    QStringList tail = job_.lastStderr(12);
+    log_->setPlainText(tail.isEmpty() ? QString("(the trainer wrote nothing on stderr)")
+                                      : tail.join('\n'));
+    const QString hint = job_.stopRequested()
+                             ? QString("Resume continues from the newest checkpoint.")
+                             : QString("Its last messages are below; Resume continues from the "
+                                       "newest checkpoint.");
+    failure_ = QString("<b style='color:#b00'>Trainer %1.</b> %2").arg(summary, hint);
+  }
+  Q_EMIT statusMessage(QString("Trainer %1").arg(summary));
+  Q_EMIT trainerFinished(ok, summary);
+  refresh();
+}
+
+void TrainingPanel::refresh() {
+  const bool running = job_.running();
+  target_->setEnabled(mode_->currentData().toString() == "gmp");
+  for (QWidget* w : std::initializer_list<QWidget*>{preset_, mode_, budget_, budget_kind_,
+                                                    device_, data_})
+    w->setEnabled(!running && !run_dir_.isEmpty());
+  if (running) target_->setEnabled(false);
+  launch_->setEnabled(canLaunch());
+  resume_->setEnabled(canResume());
+  stop_->setEnabled(running);
+  run_label_->setText(run_dir_.isEmpty() ? "No run selected: open or create one (Ctrl+O / Ctrl+N)"
+                                         : QString("<b>Run</b> %1").arg(run_dir_));
+
+  const TrainingHistory& h = history_;
+  progress_->setValue(static_cast<int>(std::lround(h.progress() * 100)));
+  progress_->setFormat(progressText());
+  if (!failure_.isEmpty() && !running) {
+    status_->setText(failure_);
+    return;
+  }
+  QString s;
+  switch (h.state()) {
+    case TrainingHistory::State::Empty:
+      s = running ? "Waiting for the first event..." : "No events yet.";
+      break;
+    case TrainingHistory::State::Running:
+      s = QString("%1 on %2, step %3%4 · %5 passes")
+              .arg(h.mode().isEmpty() ? "training" : h.mode(),
+                   h.device().isEmpty() ? "?" : h.device())
+              .arg(h.step())
+              .arg(h.totalSteps() > 0 ? QString(" / %1").arg(h.totalSteps()) : QString())
+              .arg(h.passes());
+      if (!running) s += " (not running: resumable)";
+      break;
+    case TrainingHistory::State::Done:
+      s = QString("Done: %1 steps, %2 passes, %3 wall")
+              .arg(h.step())
+              .arg(h.passes())
+              .arg(clock(h.wallSeconds()));
+      break;
+    case TrainingHistory::State::Failed:
+      s = QString("<b style='color:#b00'>Error:</b> %1").arg(h.errorMessage().toHtmlEscaped());
+      break;
+  }
+  status_->setText(s);
+}
+
+QString TrainingPanel::progressText() const {
+  const TrainingHistory& h = history_;
+  QString t = QString("%1 %").arg(std::lround(h.progress() * 100));
+  if (h.state() == TrainingHistory::State::Running)
+    t += QString(" · ETA %1 · %2 samples/s").arg(clock(h.etaSeconds()))
+             .arg(h.samplesPerSecond(), 0, 'f', 1);
+  return t;
+}
+
+int TrainingPanel::progressPercent() const { return progress_->value(); }
+QString TrainingPanel::messages() const { return log_->toPlainText(); }
+QCustomPlot* TrainingPanel::lossPlot() const { return curves_->lossPlot(); }
+QCustomPlot* TrainingPanel::werPlot() const { return curves_->werPlot(); }
+bool TrainingPanel::savePlot(const QString& path) const { return curves_->save(path); }
+
+}  // namespace omnisparse::widgets

@@ -1,0 +1,92 @@
+// Training panel: the config form (preset, mode, target sparsity, steps or minutes, device,
+// data directory), Launch / Stop / Resume of `omnisparse --json train ...` as a child process,
+// and live curves read from RUN/events.jsonl (and the child's stdout) as they grow. Opening a
+// finished or foreign run shows the same curves; a crashed trainer leaves its last stderr lines
+// in the panel and the run resumable.
+#pragma once
+
+#include <QWidget>
+
+#include "widgets/child_job.h"
+#include "widgets/event_tail.h"
+#include "widgets/training_history.h"
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QCustomPlot;
+
+namespace omnisparse::widgets {
+
+class TrainingCurves;
+
+class TrainingPanel : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit TrainingPanel(QWidget* parent = nullptr);
+
+  // Shows `run_dir`: its config (run.json) in the form and its events as curves.
+  void setRunDirectory(const QString& run_dir);
+  QString runDirectory() const { return run_dir_; }
+  void setDataDirectory(const QString& dir);
+
+  // The program launched as the trainer and arguments put before the generated ones. Defaults
+  // to the `omnisparse` CLI (or $OMNISPARSE_TRAINER); tests point it at a fake trainer.
+  void setTrainerCommand(const QString& program, const QStringList& extra_args = {});
+  // The generated arguments: `--json train --data D --run R ... [--resume]`.
+  QStringList trainArguments(bool resume) const;
+
+  const TrainingHistory& history() const { return history_; }
+  QCustomPlot* lossPlot() const;
+  QCustomPlot* werPlot() const;
+  int progressPercent() const;
+  QString progressText() const;
+  QString messages() const;  // the stderr / status box
+  bool isTrainerRunning() const { return job_.running(); }
+  bool canResume() const;
+  bool canLaunch() const;
+  bool savePlot(const QString& path) const;
+
+ public Q_SLOTS:
+  void launch();
+  void resume();
+  void stop();
+
+ Q_SIGNALS:
+  void statusMessage(const QString& text);
+  void trainerFinished(bool ok, const QString& summary);
+
+ private:
+  QWidget* buildForm();
+  void loadRunConfig();
+  void onEvents(const QList<QJsonObject>& events);
+  void onFinished(bool ok, const QString& summary);
+  void refresh();
+  void start(bool resume);
+
+  QString run_dir_;
+  QString trainer_program_;
+  QStringList trainer_extra_;
+  TrainingHistory history_;
+  QString failure_;  // how the last child ended badly, until the next start
+  EventTail tail_;
+  ChildJob job_;
+
+  QComboBox *preset_, *mode_, *budget_kind_, *device_;
+  QDoubleSpinBox* target_;
+  QSpinBox* budget_;
+  QLineEdit* data_;
+  QPushButton *launch_, *stop_, *resume_;
+  QLabel *status_, *run_label_;
+  QProgressBar* progress_;
+  QPlainTextEdit* log_;
+  TrainingCurves* curves_;
+};
+
+}  // namespace omnisparse::widgets
