@@ -70,14 +70,15 @@ MaskPanel::MaskPanel(QWidget* parent) : QWidget(parent) {
   bar_plot_ = new QCustomPlot(this);
   apply_plot_theme(bar_plot_);
   add_title(bar_plot_)->setText("Per-layer sparsity of the sub-network");
-  bar_plot_->yAxis->setLabel("sparsity (%)");
-  bar_plot_->yAxis->setRange(0, 100);
-  bar_plot_->xAxis->setTickLabelRotation(35);
-  bars_ = new QCPBars(bar_plot_->xAxis, bar_plot_->yAxis);
+  // Horizontal bars: layer names stay readable however many layers there are.
+  bar_plot_->xAxis->setLabel("sparsity (%)");
+  bar_plot_->xAxis->setRange(0, 100);
+  bar_plot_->yAxis->setRangeReversed(true);  // first layer on top
+  bars_ = new QCPBars(bar_plot_->yAxis, bar_plot_->xAxis);
   bars_->setWidth(0.7);
   bars_->setPen(Qt::NoPen);
   bars_->setBrush(series_color(0));
-  bars_current_ = new QCPBars(bar_plot_->xAxis, bar_plot_->yAxis);
+  bars_current_ = new QCPBars(bar_plot_->yAxis, bar_plot_->xAxis);
   bars_current_->setWidth(0.7);
   bars_current_->setPen(QPen(Qt::black, 1));
   bars_current_->setBrush(series_color(1));
@@ -240,8 +241,8 @@ void MaskPanel::drawBars() {
   } else {
     bars_current_->data()->clear();
   }
-  bar_plot_->xAxis->setTicker(ticker);
-  bar_plot_->xAxis->setRange(-0.6, std::max<double>(names.size(), 1) - 0.4);
+  bar_plot_->yAxis->setTicker(ticker);
+  bar_plot_->yAxis->setRange(-0.6, std::max<double>(names.size(), 1) - 0.4);
   bar_plot_->replot();
 }
 

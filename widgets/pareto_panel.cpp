@@ -50,7 +50,6 @@ ParetoPanel::ParetoPanel(QWidget* parent) : QWidget(parent) {
   table_->setSelectionMode(QAbstractItemView::SingleSelection);
   table_->verticalHeader()->hide();
   table_->verticalHeader()->setDefaultSectionSize(22);
-  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   table_->setAlternatingRowColors(true);
   filter_ = new QLineEdit(this);
   filter_->setPlaceholderText("Filter rows (id, source, run...)");
@@ -95,6 +94,10 @@ ParetoPanel::ParetoPanel(QWidget* parent) : QWidget(parent) {
   split->addWidget(side);
   split->setStretchFactor(0, 3);
   split->setStretchFactor(1, 2);
+  split->setSizes({700, 460});
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+  table_->horizontalHeader()->setDefaultSectionSize(78);
+  table_->horizontalHeader()->setStretchLastSection(true);
   auto* bar = new QHBoxLayout();
   for (QWidget* w : std::initializer_list<QWidget*>{sweep_, search_, save_, progress_})
     bar->addWidget(w);

@@ -66,8 +66,15 @@ TrainingCurves::TrainingCurves(QWidget* parent) : QWidget(parent) {
 
   lr_->addGraph()->setPen(QPen(series_color(2), 1.5));
   lr_->yAxis->setNumberFormat("gb");
+  // The WER legend sits in a row under the title: inside the axis rect it hides curves.
   wer_->legend->setVisible(true);
-  wer_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+  wer_->axisRect()->insetLayout()->take(wer_->legend);
+  wer_->plotLayout()->insertRow(1);
+  wer_->plotLayout()->addElement(1, 0, wer_->legend);
+  wer_->plotLayout()->setRowStretchFactor(1, 0.001);
+  wer_->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+  wer_->legend->setBorderPen(Qt::NoPen);
+  wer_->legend->setMargins(QMargins(4, 0, 4, 0));
   update(TrainingHistory());
   replotNow();
 }

@@ -34,6 +34,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
   runs_ = new RunsDock(this);
   addDockWidget(Qt::LeftDockWidgetArea, runs_);
+  resizeDocks({runs_}, {210}, Qt::Horizontal);
   runs_count_ = new QLabel(this);
   statusBar()->addPermanentWidget(runs_count_);
 
