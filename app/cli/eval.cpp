@@ -1,0 +1,90 @@
+// omnisparse eval: WER/CER with I/D/S of a run's model (any sub-network) or an exported model.
+#include <cstdio>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "app/cli/command.h"
+#include "app/cli/model_source.h"
+#include "core/common/error.h"
+#include "core/data/corpus.h"
+#include "core/eval/evaluator.h"
+#include "core/eval/trn.h"
+
+namespace omnisparse::cli {
+
+namespace {
+
+struct EvalArgs {
+  ModelSourceArgs model;
+  std::string data, out;
+  int beam = 0;
+  int worst = 5;
+};
+
+void run_eval(const EvalArgs& a) {
+  LoadedModel m = load_model(a.model);
+  const auto subset = resolve_subset(a.data, "test");
+  EvalSet set = EvalSet::Load(read_librispeech(subset), m.bundle().fbank, !globals().quiet && !globals().json);
+  EvalOptions opts;
+  opts.beam = a.beam;
+  opts.progress = !globals().quiet && !globals().json;
+  EvalReport r = evaluate(m.bundle(), set, opts);
+
+  // sclite-style hyp/ref files next to the model (or in --out).
+  std::filesystem::path out = a.out.empty() ? m.default_output_dir() / ("eval-" + subset.filename().string() + "-" + m.tag())
+                                            : std::filesystem::path(a.out);
+  std::vector<std::pair<std::string, std::string>> hyp, ref;
+  for (const auto& u : r.utterances) {
+    hyp.emplace_back(u.id, u.hyp);
+    ref.emplace_back(u.id, u.ref);
+  }
+  write_trn(out / "hyp.trn", hyp);
+  write_trn(out / "ref.trn", ref);
+
+  const auto& w = r.score.words;
+  const auto& c = r.score.chars;
+  if (globals().json) {
+    nlohmann::json j = {{"model", m.description()}, {"data", subset.string()},
+                        {"utterances", r.num_utts}, {"wer", w.rate()}, {"cer", c.rate()},
+                        {"sub", w.sub}, {"del", w.del}, {"ins", w.ins}, {"ref_words", w.ref},
+                        {"char_sub", c.sub}, {"char_del", c.del}, {"char_ins", c.ins}, {"ref_chars", c.ref},
+                        {"rtf", r.rtf}, {"audio_s", r.audio_s}, {"decode_s", r.decode_s},
+                        {"beam", a.beam}, {"nnz", m.nonzero_params()}, {"trn_dir", out.string()}};
+    std::cout << j.dump() << "\n";
+    return;
+  }
+  std::cout << fmt::format("model   {}\ndata    {} ({} utterances, {:.1f} min)\n", m.description(),
+                           subset.string(), r.num_utts, r.audio_s / 60);
+  std::cout << fmt::format("WER     {:.2f} %  [S {} D {} I {} / {} words]\n", 100 * w.rate(), w.sub,
+                           w.del, w.ins, w.ref);
+  std::cout << fmt::format("CER     {:.2f} %  [S {} D {} I {} / {} chars]\n", 100 * c.rate(), c.sub,
+                           c.del, c.ins, c.ref);
+  std::cout << fmt::format("RTF     {:.4f} ({} decoding, 1 thread)\n", r.rtf,
+                           a.beam > 1 ? fmt::format("beam {}", a.beam) : "greedy");
+  std::cout << fmt::format("trn     {}/hyp.trn, ref.trn\n", out.string());
+  if (a.worst > 0 && !r.score.worst.empty()) {
+    std::cout << "\nworst utterances:\n";
+    int n = 0;
+    for (const auto& u : r.score.worst) {
+      if (n++ >= a.worst) break;
+      std::cout << u.alignment << "\n";
+    }
+  }
+}
+
+}  // namespace
+
+static void eval_command(CLI::App& root) {
+  auto a = std::make_shared<EvalArgs>();
+  CLI::App* c = root.add_subcommand("eval", "Word/character error rates (with S/D/I) on a data set");
+  add_model_source_options(c, a->model);
+  c->add_option("--data", a->data, "Corpus root (uses test/) or a subset directory")->required();
+  c->add_option("--beam", a->beam, "Beam size; 0 or 1 = greedy")->capture_default_str();
+  c->add_option("--out", a->out, "Directory for hyp.trn/ref.trn (default: in the run or next to the model)");
+  c->add_option("--worst", a->worst, "Show the N worst utterances with alignments")->capture_default_str();
+  c->callback([a] { run_eval(*a); });
+}
+OMNISPARSE_COMMAND(40, eval_command);
+
+}  // namespace omnisparse::cli
