@@ -137,8 +137,7 @@ Microphone::~Microphone() {
 }
 
 void Microphone::stop() {
-  if (stopped_ || !stream_) return;
-  stopped_ = true;
+  if (!stream_ || stopped_.exchange(true)) return;
   Pa_StopStream(static_cast<PaStream*>(stream_));
 }
 
@@ -219,7 +218,7 @@ std::vector<float> record(const std::string& device, double seconds) {
     if (st.state == MicrophoneState::kLost) throw DeviceError(st.message);
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (elapsed > seconds + 5.0)
+    if (elapsed > seconds + kStartSeconds + kStallSeconds)  // status() would have said lost
       throw DeviceError("audio input '" + mic.device().id() + "' delivered only " +
                         std::to_string(out.size() / 16000.0) + " s of audio in " +
                         std::to_string(elapsed) + " s");

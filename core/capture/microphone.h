@@ -87,7 +87,7 @@ class Microphone {
   std::unique_ptr<RingBuffer> ring_;
   std::unique_ptr<Callback> cb_;
   void* stream_ = nullptr;  // PaStream*
-  bool stopped_ = false;
+  std::atomic<bool> stopped_{false};  // read by status() from any thread
   mutable std::mutex status_mutex_;
   mutable std::string lost_message_;  // latched once lost
 };
