@@ -1,6 +1,7 @@
 // Streaming speech recognition with a transducer, in the shape of sherpa-onnx's online API.
 //
-//   StreamingRecognizer rec(model, symbol_table(tokenizer_symbols), {.chunk_ms = 320},
+//   StreamingOptions opts;                   // opts.chunk_ms = 320 (default)
+//   StreamingRecognizer rec(model, symbol_table(tokenizer_symbols), opts,
 //                           [&](const at::Tensor& f) { return stats.apply(f); });
 //   auto stream = rec.create_stream();
 //   while (audio) {

@@ -10,6 +10,12 @@ namespace {
 
 std::vector<std::string> symbols() { return {"<blank>", " ", "a", "b", "c", "d", "e"}; }
 
+StreamingOptions chunked(double chunk_ms) {
+  StreamingOptions o;
+  o.chunk_ms = chunk_ms;
+  return o;
+}
+
 DecodeResult full_decode(Transducer& m, const torch::Tensor& feats /*[T, F]*/) {
   torch::NoGradGuard ng;
   auto enc = m->encode(feats.unsqueeze(0), torch::tensor({feats.size(0)})).enc[0];
@@ -43,7 +49,7 @@ TEST(StreamingRecognizer, StreamedTokensEqualFullUtteranceGreedyForAnyChunkSize)
     ASSERT_GE(full.tokens.size(), 10u);
     for (double chunk_ms : {10.0, 30.0, 40.0, 70.0, 320.0, 100000.0}) {
       for (int64_t piece : {1, 13, 400}) {
-        StreamingRecognizer rec(m, symbol_table(symbols()), {.chunk_ms = chunk_ms});
+        StreamingRecognizer rec(m, symbol_table(symbols()), chunked(chunk_ms));
         auto r = stream_decode(rec, feats, piece);
         EXPECT_EQ(r.tokens, full.tokens) << "chunk_ms " << chunk_ms << " piece " << piece;
         EXPECT_TRUE(r.final);
@@ -56,7 +62,7 @@ TEST(StreamingRecognizer, PartialResultsArePrefixesOfTheFinalResult) {
   auto m = test::emitting_model(23);
   torch::manual_seed(24);
   auto feats = torch::randn({400, 80});
-  StreamingRecognizer rec(m, symbol_table(symbols()), {.chunk_ms = 160});
+  StreamingRecognizer rec(m, symbol_table(symbols()), chunked(160));
   auto s = rec.create_stream();
   std::vector<std::vector<int64_t>> partials;
   for (int64_t t = 0; t < 400; t += 40) {
@@ -80,7 +86,7 @@ TEST(StreamingRecognizer, TextTimestampsAndNormalisation) {
   auto feats = torch::randn({200, 80}) * 3 + 1;
   auto mean = torch::full({80}, 1.0), std = torch::full({80}, 3.0);
   auto normalize = [&](const at::Tensor& f) { return (f - mean) / std; };
-  StreamingRecognizer rec(m, symbol_table(symbols()), {.chunk_ms = 80}, normalize);
+  StreamingRecognizer rec(m, symbol_table(symbols()), chunked(80), normalize);
   auto r = stream_decode(rec, feats, 17);
   auto full = full_decode(m, normalize(feats));
   EXPECT_EQ(r.tokens, full.tokens);
@@ -96,7 +102,7 @@ TEST(StreamingRecognizer, TextTimestampsAndNormalisation) {
 
 TEST(StreamingRecognizer, BadUseGivesClearErrors) {
   auto m = test::emitting_model(27);
-  EXPECT_THROW(StreamingRecognizer(m, symbol_table(symbols()), {.chunk_ms = 0}), InvalidArgument);
+  EXPECT_THROW(StreamingRecognizer(m, symbol_table(symbols()), chunked(0)), InvalidArgument);
   EXPECT_THROW(StreamingRecognizer(m, {}), InvalidArgument);
   StreamingRecognizer rec(m, symbol_table(symbols()));
   EXPECT_EQ(rec.options().chunk_frames(), 32);
