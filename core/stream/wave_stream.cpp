@@ -13,7 +13,7 @@ std::vector<std::string> symbols_of(const CharTokenizer& tok) {
 }  // namespace
 
 WaveStream::WaveStream(std::unique_ptr<OnlineStream> stream, const FbankConfig& fbank)
-    : stream_(std::move(stream)), fbank_(fbank) {}
+    : stream_(std::move(stream)), fbank_(fbank), frame_shift_s_(fbank.frame_shift_ms / 1000.0) {}
 
 void WaveStream::accept_waveform(const float* samples, size_t n) {
   fbank_.accept_waveform(samples, n);

@@ -26,11 +26,14 @@ class WaveStream {
   void decode();
   RecognitionResult result() const { return stream_->result(); }
   double seconds_accepted() const { return samples_ / 16000.0; }
+  // Audio the decoder has consumed (feature frames decoded x frame shift), for endpointing.
+  double seconds_decoded() const { return stream_->frames_decoded() * frame_shift_s_; }
 
  private:
   std::unique_ptr<OnlineStream> stream_;
   OnlineFbank fbank_;
   int64_t samples_ = 0;
+  double frame_shift_s_;
 };
 
 class WaveRecognizer {

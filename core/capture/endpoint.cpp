@@ -1,0 +1,127 @@
+#include "core/capture/endpoint.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/common/error.h"
+
+namespace omnisparse {
+
+namespace {
+constexpr int kFrame = 160;  // 10 ms at 16 kHz
+
+void require(bool ok, const char* key, const std::string& why) {
+  if (!ok) throw ConfigError(fmt::format("endpoint.{}: {}", key, why));
+}
+}  // namespace
+
+void EndpointConfig::Validate() const {
+  require(std::isfinite(trailing_silence_s) && trailing_silence_s > 0, "trailing_silence_s",
+          "must be > 0 seconds (e.g. 0.8)");
+  require(std::isfinite(no_speech_s) && no_speech_s > 0, "no_speech_s",
+          "must be > 0 seconds (e.g. 2.4)");
+  require(std::isfinite(max_utterance_s) && max_utterance_s > trailing_silence_s,
+          "max_utterance_s", "must exceed trailing_silence_s (e.g. 20)");
+  require(use_decoder || use_energy, "use_decoder",
+          "enable the decoder or the energy rule (or both) to measure silence");
+  require(std::isfinite(energy_threshold) && energy_threshold > 0 && energy_threshold < 1,
+          "energy_threshold", "must lie in (0, 1): an RMS level, full scale 1.0");
+}
+
+std::string EndpointConfig::ToString() const { return ToJson().dump(); }
+
+nlohmann::json EndpointConfig::ToJson() const {
+  return {{"trailing_silence_s", trailing_silence_s}, {"no_speech_s", no_speech_s},
+          {"max_utterance_s", max_utterance_s},       {"use_decoder", use_decoder},
+          {"use_energy", use_energy},                 {"energy_threshold", energy_threshold}};
+}
+
+EndpointConfig EndpointConfig::FromJson(const nlohmann::json& j) {
+  if (!j.is_object()) throw ConfigError("endpoint: expected a JSON object");
+  EndpointConfig c;
+  for (const auto& [key, v] : j.items()) {
+    try {
+      if (key == "trailing_silence_s") c.trailing_silence_s = v.get<double>();
+      else if (key == "no_speech_s") c.no_speech_s = v.get<double>();
+      else if (key == "max_utterance_s") c.max_utterance_s = v.get<double>();
+      else if (key == "use_decoder") c.use_decoder = v.get<bool>();
+      else if (key == "use_energy") c.use_energy = v.get<bool>();
+      else if (key == "energy_threshold") c.energy_threshold = v.get<double>();
+      else throw ConfigError(fmt::format("endpoint.{}: unknown key", key));
+    } catch (const nlohmann::json::exception& e) {
+      throw ConfigError(fmt::format("endpoint.{}: wrong type ({})", key, e.what()));
+    }
+  }
+  c.Validate();
+  return c;
+}
+
+const char* to_string(EndpointRule rule) {
+  switch (rule) {
+    case EndpointRule::kNone: return "none";
+    case EndpointRule::kTrailingSilence: return "silence";
+    case EndpointRule::kNoSpeech: return "no-speech";
+    case EndpointRule::kMaxLength: return "max-length";
+  }
+  return "?";
+}
+
+EndpointDetector::EndpointDetector(EndpointConfig config) : config_(config) { config_.Validate(); }
+
+void EndpointDetector::reset() {
+  samples_ = 0;
+  frame_fill_ = 0;
+  frame_energy_ = 0;
+  last_voiced_s_ = -1;
+  tokens_ = 0;
+  last_token_s_ = 0;
+  decoded_s_ = 0;
+}
+
+void EndpointDetector::accept_audio(const float* x, size_t n) {
+  const double threshold_energy = config_.energy_threshold * config_.energy_threshold * kFrame;
+  for (size_t i = 0; i < n; ++i) {
+    frame_energy_ += double(x[i]) * x[i];
+    ++samples_;
+    if (++frame_fill_ == kFrame) {
+      if (frame_energy_ > threshold_energy) last_voiced_s_ = samples_ / 16000.0;
+      frame_fill_ = 0;
+      frame_energy_ = 0;
+    }
+  }
+}
+
+void EndpointDetector::accept_decoded(int64_t num_tokens, double last_token_s, double decoded_s) {
+  tokens_ = num_tokens;
+  if (num_tokens > 0) last_token_s_ = last_token_s;
+  decoded_s_ = decoded_s;
+}
+
+bool EndpointDetector::speech_detected() const {
+  return (config_.use_decoder && tokens_ > 0) || (config_.use_energy && last_voiced_s_ >= 0);
+}
+
+double EndpointDetector::trailing_silence_s() const {
+  // Each source's silence runs from its last activity to how far it has looked.
+  double silence = 1e300;
+  if (config_.use_decoder)
+    silence = std::min(silence, std::max(0.0, decoded_s_ - (tokens_ > 0 ? last_token_s_ : 0.0)));
+  if (config_.use_energy)
+    silence = std::min(silence, audio_s() - std::max(0.0, last_voiced_s_));
+  return silence;
+}
+
+EndpointRule EndpointDetector::check() const {
+  if (audio_s() >= config_.max_utterance_s) return EndpointRule::kMaxLength;
+  const double silence = trailing_silence_s();
+  if (speech_detected()) {
+    if (silence >= config_.trailing_silence_s) return EndpointRule::kTrailingSilence;
+  } else if (silence >= config_.no_speech_s) {
+    return EndpointRule::kNoSpeech;
+  }
+  return EndpointRule::kNone;
+}
+
+}  // namespace omnisparse

@@ -1,0 +1,16 @@
+// A randomly initialised model bundle that emits tokens on real speech features, for live
+// transcription tests (no trained run needed): the emitting-model recipe of tests/stream
+// (blank reads one frame-dependent joiner unit, its bias set at the median margin) calibrated
+// on the fbank features of a given recording, with feature statistics from that recording.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/eval/model_bundle.h"
+
+namespace omnisparse::test {
+
+ModelBundle live_test_bundle(const std::vector<float>& calibration16k, uint64_t seed);
+
+}  // namespace omnisparse::test
