@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/common/error.h"
+#include "core/eval/model_file.h"
 #include "core/io/results_store.h"
 #include "core/io/run_dir.h"
 #include "core/sparsity/accounting.h"
@@ -17,11 +18,36 @@ void add_model_source_options(CLI::App* cmd, ModelSourceArgs& a) {
   cmd->add_flag("--oneshot", a.oneshot,
                 "Dense run: prune one-shot by magnitude to --sparsity (no retraining)")
       ->needs(run);
+  cmd->add_option("--model", a.model, "An exported model (.safetensors or .h5) instead of --run")
+      ->excludes(run);
+}
+
+// `--model FILE`: an export (validated on load; pruned weights are exact zeros, no masks).
+LoadedModel load_export_file(const ModelSourceArgs& a, LoadedModel m) {
+  LoadedExport e = load_export(a.model);
+  m.owned_ = std::make_shared<ModelBundle>(std::move(e.bundle));
+  m.bundle_ = m.owned_.get();
+  m.config_ = e.config;
+  m.nnz_ = e.nonzero_params;
+  const std::string label = e.config ? e.config->label() : e.subnet_label;
+  m.tag_ = !e.config || e.config->is_dense() ? "dense"
+           : e.config->is_uniform()          ? fmt::format("s{:.2f}", e.config->levels[0])
+                                             : e.subnet_id;
+  m.description_ = fmt::format("{} (export of {}), sub-network {} [{}], {} non-zero parameters",
+                               a.model, e.source_run.empty() ? "?" : e.source_run, e.subnet_id,
+                               label, m.nnz_);
+  m.out_dir_ = std::filesystem::path(a.model).parent_path();
+  if (m.out_dir_.empty()) m.out_dir_ = ".";
+  return m;
 }
 
 LoadedModel load_model(const ModelSourceArgs& a) {
   LoadedModel m;
-  if (a.run.empty()) throw InvalidArgument("give --run RUN (and optionally --sparsity or --subnet)");
+  if (!a.model.empty()) {
+    if (!a.run.empty()) throw InvalidArgument("give either --run or --model, not both");
+    return load_export_file(a, std::move(m));
+  }
+  if (a.run.empty()) throw InvalidArgument("give --run RUN (and optionally --sparsity or --subnet) or --model FILE");
   if (a.sparsity >= 0 && !a.subnet.empty())
     throw InvalidArgument("give either --sparsity or --subnet, not both");
   if (a.sparsity >= 1) throw InvalidArgument("--sparsity must lie in [0, 1)");

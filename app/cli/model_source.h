@@ -1,5 +1,6 @@
 // The model a CLI command works on: a run directory's model at a chosen sub-network
-// (`--run RUN [--sparsity S | --subnet ID] [--oneshot]`). Shared by eval, transcribe, export.
+// (`--run RUN [--sparsity S | --subnet ID] [--oneshot]`), or an exported model file
+// (`--model FILE`, core/eval/model_file.h). Shared by eval, transcribe, export.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -36,6 +37,7 @@ class LoadedModel {
 
  private:
   friend LoadedModel load_model(const ModelSourceArgs& a);
+  friend LoadedModel load_export_file(const ModelSourceArgs& a, LoadedModel m);
   std::shared_ptr<RunModel> run_;
   std::shared_ptr<ModelBundle> owned_;
   ModelBundle* bundle_ = nullptr;
