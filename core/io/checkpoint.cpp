@@ -25,7 +25,8 @@ std::filesystem::path save_checkpoint(CheckpointStore store, int64_t step, const
   all.reserve(c.weights.size() + c.optimizer.size() + c.ranks.size());
   all.insert(all.end(), c.weights.begin(), c.weights.end());
   all.insert(all.end(), c.optimizer.begin(), c.optimizer.end());
-  all.insert(all.end(), c.ranks.begin(), c.ranks.end());
+  // Ranks are stored as "ranks.<layer>": the loader sorts tensors by that prefix.
+  for (const auto& [name, t] : c.ranks) all.emplace_back("ranks." + name, t);
   std::map<std::string, std::string> meta = c.model_meta;
   meta[kFormat] = kFormatValue;
   meta[kState] = c.state.dump();

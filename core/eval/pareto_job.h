@@ -1,0 +1,84 @@
+// The work behind `omnisparse pareto` (and the demo's last stage): evaluate a run's
+// sub-networks straight from the supernet into RUN/results.h5 and mark its Pareto front.
+//
+//   ParetoJobConfig c;
+//   c.run = "runs/omni"; c.data = "corpus";             // uses corpus/dev
+//   c.budgets = {"0.3"};  c.evo.generations = 3;        // plus a search under 30 % of dense nnz
+//   ParetoJobReport r = run_pareto_job(c);
+//   for (const SubnetResult& s : r.front) ...           // ascending size
+//
+// 1. A uniform sweep over `levels` (default: the run's ladder from run.json).
+// 2. An evolutionary search (search.h) per budget; fitness = WER on the first `subset`
+//    utterances of the set (stored as set "<set>-first<N>"; the whole set when subset is 0 or
+//    covers it). Each search's best is then evaluated on the whole set.
+// 3. The front: the non-dominated rows of (non-zero parameters, WER on the set).
+// Every evaluation is written to results.h5 as soon as it is measured (a kill loses at most the
+// one in progress), and configs already evaluated on a set are never evaluated again: a re-run
+// adds, never redoes. The ranks go into results.h5 once (the workbench's mask panel reads them);
+// a results.h5 whose ranks differ from the run's (trained further since) is refused rather than
+// mixed with new rows, as is one of another model (FormatError naming the file; nothing lost).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/eval/evaluator.h"
+#include "core/eval/search.h"
+#include "core/io/results_store.h"
+
+namespace omnisparse {
+
+struct ParetoJobConfig {
+  std::filesystem::path run;
+  std::filesystem::path data;     // corpus root or a subset directory
+  std::string set = "dev";        // subset of `data` (when it is a root)
+  std::vector<double> levels;     // uniform sweep; empty: the run's ladder
+  bool sweep = true;
+  bool oneshot = false;           // dense run: prune its final weights one-shot
+  std::vector<std::string> budgets;  // one search per budget (search.h: parse_size_budget)
+  SizeMetric budget_metric = SizeMetric::kNonzeroParams;  // what a fraction budget refers to
+  EvoConfig evo;
+  int64_t subset = 0;             // search fitness on the first N utterances; 0: all
+  EvalOptions eval;
+  bool progress = true;
+
+  // InvalidArgument naming the bad value (a level outside [0, 1), a negative subset, ...).
+  void Validate() const;
+};
+
+struct SearchSummary {
+  std::string budget_text;
+  SizeMetric metric = SizeMetric::kNonzeroParams;
+  int64_t budget = 0;           // resolved, in the metric's unit
+  int64_t min_size = 0;         // the sparsest config's size
+  std::string best_id;
+  double best_fitness = 0;      // WER on the fitness set
+  std::vector<double> best_per_generation;
+  int64_t evaluated = 0, cached = 0;
+};
+
+struct ParetoJobReport {
+  std::filesystem::path results;  // RUN/results.h5
+  std::string set;                // the set name rows are stored under ("dev")
+  std::string fitness_set;        // the search's set ("dev-first200" or `set`)
+  int64_t set_utterances = 0;
+  int64_t evaluated = 0;          // evaluations run now
+  int64_t cached = 0;             // requests answered from results.h5
+  int64_t rows = 0;               // rows of results.h5 evaluated on `set`
+  int64_t dense_nonzero = 0, dense_bytes = 0;
+  std::vector<SubnetResult> front;  // ascending non-zero parameters
+  std::vector<SearchSummary> searches;
+};
+
+// `on_result` sees every row right after it was written to results.h5.
+ParetoJobReport run_pareto_job(const ParetoJobConfig& config,
+                               const std::function<void(const SubnetResult&)>& on_result = {});
+
+// The front of `rows` on `set`: ids of the non-dominated rows of (nonzero_params, WER), rows
+// without a WER on `set` left out; ascending size.
+std::vector<std::string> front_ids(const std::vector<SubnetResult>& rows, const std::string& set);
+
+}  // namespace omnisparse
