@@ -8,6 +8,7 @@
 
 #include "app/cli/command.h"
 #include "app/cli/model_source.h"
+#include "app/cli/transcribe_mic.h"
 #include "core/audio/audio_io.h"
 #include "core/common/error.h"
 #include "core/stream/wave_stream.h"
@@ -20,9 +21,17 @@ struct TranscribeArgs {
   ModelSourceArgs model;
   std::vector<std::string> files;
   double chunk_ms = 320;
+  bool mic = false;  // live from an audio input instead of files (transcribe_mic.h)
+  MicArgs mic_args;
 };
 
-void run_transcribe(const TranscribeArgs& a) {
+void run_transcribe(TranscribeArgs& a) {
+  if (a.mic) {
+    LoadedModel m = load_model(a.model);
+    a.mic_args.chunk_ms = a.chunk_ms;
+    run_transcribe_mic(m, a.mic_args);
+    return;
+  }
   if (a.files.empty()) throw InvalidArgument("give one or more audio files to transcribe");
   LoadedModel m = load_model(a.model);
   StreamingOptions so;
@@ -70,9 +79,15 @@ void run_transcribe(const TranscribeArgs& a) {
 
 static void transcribe_command(CLI::App& root) {
   auto a = std::make_shared<TranscribeArgs>();
-  CLI::App* c = root.add_subcommand("transcribe", "Streaming transcription of audio files");
+  CLI::App* c = root.add_subcommand("transcribe", "Streaming transcription of audio files or a microphone (--mic)");
   add_model_source_options(c, a->model);
-  c->add_option("files", a->files, "Audio files (WAV/FLAC, any rate and channel count)");
+  auto* files = c->add_option("files", a->files, "Audio files (WAV/FLAC, any rate and channel count)");
+  auto* mic = c->add_flag("--mic", a->mic, "Transcribe live from an audio input (finals on stdout)")
+                  ->excludes(files);
+  c->add_option("--device", a->mic_args.device, "Input device for --mic (see `omnisparse devices`)")
+      ->needs(mic);
+  c->add_option("--seconds", a->mic_args.seconds, "Stop --mic after this much audio (0 = Ctrl+C)")
+      ->needs(mic)->capture_default_str();
   c->add_option("--chunk-ms", a->chunk_ms, "Streaming chunk size in ms")->capture_default_str();
   c->callback([a] { run_transcribe(*a); });
 }
