@@ -63,6 +63,8 @@ void run_train(const TrainArgs& a) {
 
   TrainerOptions opts;
   opts.resume = a.resume;
+  opts.model_given = !a.preset.empty() || !a.config_file.empty();
+  opts.mode_given = !a.mode.empty();
   opts.progress_bar = !globals().quiet && !globals().json;
   if (globals().json) {
     opts.on_event = [](const nlohmann::json& ev) {

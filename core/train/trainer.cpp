@@ -110,8 +110,18 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
   if (cfg_.data.empty()) throw ConfigError("train: --data is required");
 
   // --- Run directory and (when resuming) the last complete checkpoint -----------------------
+  // Everything that can be checked without touching the disk is checked first, so a bad
+  // config or a missing device never leaves a half-made run directory behind.
+  if (!opts_.resume) {
+    cfg_.Validate();
+    (void)resolve_device(cfg_.device);
+  }
   std::optional<Checkpoint> ckpt;
   fs::path ckpt_path;
+  if (!opts_.resume && RunDir::is_run_dir(run_path))
+    throw InvalidArgument(run_path.string() +
+                          ": already holds a training run; continue it with --resume or choose "
+                          "another --run");
   RunDir run = opts_.resume ? RunDir::open(run_path) : RunDir::create(run_path);
   if (opts_.resume) {
     auto latest = load_latest_checkpoint(run);
@@ -119,11 +129,12 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
     ckpt_path = latest->first;
     ckpt = std::move(latest->second);
     TrainConfig saved = TrainConfig::from_json(ckpt->config);
-    if (!(saved.model == cfg_.model))
+    if (opts_.model_given && !(saved.model == cfg_.model))
       throw ConfigError(run_path.string() + ": the run was trained with a different model config (" +
-                        saved.model.ToString() + "); resume it without --preset/--config changes");
-    if (saved.mode != cfg_.mode)
-      throw ConfigError(run_path.string() + ": the run was trained in mode " + to_string(saved.mode));
+                        saved.model.ToString() + "); resume it without --preset/--config");
+    if (opts_.mode_given && saved.mode != cfg_.mode)
+      throw ConfigError(run_path.string() + ": the run was trained in mode " + to_string(saved.mode) +
+                        ", not " + to_string(cfg_.mode));
     // The budget may be changed on resume; everything else continues as saved.
     if (cfg_.steps > 0 || cfg_.minutes > 0) {
       saved.steps = cfg_.steps;
@@ -155,6 +166,8 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
     }
   };
 
+  State st;
+  try {
   // --- Data -----------------------------------------------------------------------------------
   CharTokenizer tokenizer;
   FbankConfig fbank;
@@ -174,7 +187,6 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
   EvalSet dev = EvalSet::Load(dev_utts, fbank, /*progress=*/false);
 
   // --- Model, optimiser, policy ----------------------------------------------------------------
-  State st;
   ModelBundle bundle;
   if (ckpt) {
     bundle = ModelBundle::FromTensors(ckpt->model_meta, ckpt->weights, ckpt_path);
@@ -257,7 +269,7 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
     for (const SubnetConfig& sc : policy->eval_configs(specs)) {
       if (policy->ranks() && !policy->ranks()->empty()) policy->ranks()->apply(layers, sc);
       EvalReport r = evaluate(bundle, dev, EvalOptions{});
-      results.push_back({{"sparsity", sc.mean_level()},
+      results.push_back({{"sparsity", std::round(sc.mean_level() * 1e4) / 1e4},
                          {"id", sc.id()},
                          {"wer", r.score.words.rate()},
                          {"cer", r.score.chars.rate()},
@@ -371,6 +383,14 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
         {"session_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count()},
         {"samples", st.samples}});
   return sum;
+  } catch (const std::exception& e) {
+    // The run stays resumable from its last checkpoint; the monitor shows why it stopped.
+    try {
+      emit({{"type", "error"}, {"step", st.step}, {"message", e.what()}});
+    } catch (...) {
+    }
+    throw;
+  }
 }
 
 }  // namespace omnisparse

@@ -24,6 +24,10 @@ namespace omnisparse {
 
 struct TrainerOptions {
   bool resume = false;
+  // On resume: whether the caller chose a model (preset/config) and a mode explicitly. Those
+  // must then match the run; otherwise the run's own are used.
+  bool model_given = false;
+  bool mode_given = false;
   bool progress_bar = true;  // on stderr
   // Every event written to events.jsonl is also handed here (the CLI prints them with --json).
   std::function<void(const nlohmann::json&)> on_event;

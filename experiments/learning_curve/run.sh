@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Learning curve of the streaming transducer (issue 3): WER vs training minutes on the
+# built-in synthetic corpus, dev (seen voices) vs test (held-out voices).
+#
+#   bash experiments/learning_curve/run.sh [MODE=dense] [MINUTES=15] [DOMAIN=commands]
+# Writes OUT (default experiments/learning_curve/out-<domain>-<mode>) and prints a markdown
+# table (also saved as RESULTS-<domain>-<mode>.md next to this script).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+MODE=${1:-dense}
+MINUTES=${2:-15}
+DOMAIN=${3:-commands}
+UTTS=${UTTS:-3000}
+BIN=${BIN:-build/bin/omnisparse}
+OUT=${OUT:-experiments/learning_curve/out-$DOMAIN-$MODE}
+CORPUS=${CORPUS:-experiments/learning_curve/corpus-$DOMAIN}
+[ -x "$BIN" ] || bash scripts/build.sh
+if [ ! -f "$CORPUS/corpus.json" ]; then
+  "$BIN" synth --out "$CORPUS" --utterances "$UTTS" --domain "$DOMAIN" --seed 1
+fi
+rm -rf "$OUT"
+"$BIN" train --data "$CORPUS" --run "$OUT" --mode "$MODE" --minutes "$MINUTES" \
+  --eval-every "${EVAL_EVERY:-50}" --checkpoint-every 100 ${EXTRA:-}
+"$BIN" --json eval --run "$OUT" --data "$CORPUS/dev" > "$OUT/eval-dev.json"
+"$BIN" --json eval --run "$OUT" --data "$CORPUS/test" > "$OUT/eval-test.json"
+python3 experiments/learning_curve/table.py "$OUT" "$CORPUS" "$MODE" "$MINUTES" \
+  | tee "experiments/learning_curve/RESULTS-$DOMAIN-$MODE.md"

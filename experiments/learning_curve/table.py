@@ -1,0 +1,37 @@
+"""Markdown table of a run's dev WER over training time (from events.jsonl) and the final
+dev/test scores (from `omnisparse --json eval`). Standard library only."""
+import json
+import platform
+import sys
+from pathlib import Path
+
+run, corpus, mode, minutes = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
+events = [json.loads(l) for l in (run / "events.jsonl").read_text().splitlines() if l.strip()]
+start = next(e for e in events if e["type"] == "start")
+steps = {e["step"]: e for e in events if e["type"] == "step"}
+dev = json.loads((run / "eval-dev.json").read_text())
+test = json.loads((run / "eval-test.json").read_text())
+corpus_info = json.loads((corpus / "corpus.json").read_text())
+cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+            if l.startswith("model name")), platform.processor())
+
+print(f"# Learning curve: {mode}, tiny preset, {minutes} min budget\n")
+print(f"- data: built-in synthetic corpus `{corpus.name}` (domain {corpus_info.get('domain')}, seed "
+      f"{corpus_info.get('seed')}); dev = seen voices, test = held-out voices (not LibriSpeech)")
+print(f"- machine: {cpu}, 1 torch thread, shared 2-core VM; parameters {start.get('parameters')}")
+print(f"- dev WER during training is on a fixed {start.get('dev_utterances')}-utterance dev subset, greedy\n")
+print("| step | training minutes | passes | train loss | dev WER (subset) | dev CER (subset) |")
+print("|---:|---:|---:|---:|---:|---:|")
+for e in events:
+    if e["type"] != "eval":
+        continue
+    dense = next((r for r in e["results"] if r["sparsity"] == 0), e["results"][0])
+    s = steps.get(e["step"], {})
+    print(f"| {e['step']} | {s.get('elapsed_s', 0) / 60:.1f} | {s.get('passes', '')} | "
+          f"{s.get('loss', float('nan')):.2f} | {100 * dense['wer']:.1f} % | {100 * dense['cer']:.1f} % |")
+print()
+print("| set | utterances | WER | S / D / I | CER | RTF |")
+print("|---|---:|---:|---|---:|---:|")
+for name, r in (("dev (seen voices)", dev), ("test (held-out voices)", test)):
+    print(f"| {name} | {r['utterances']} | {100 * r['wer']:.2f} % | {r['sub']} / {r['del']} / {r['ins']} | "
+          f"{100 * r['cer']:.2f} % | {r['rtf']:.4f} |")
