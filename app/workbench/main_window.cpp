@@ -15,6 +15,7 @@
 
 #include "app/workbench/runs_dock.h"
 #include "app/workbench/welcome_view.h"
+#include "widgets/live_panel.h"
 #include "widgets/mask_panel.h"
 #include "widgets/pareto_panel.h"
 #include "widgets/qcp.h"
@@ -52,6 +53,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(runs_, &RunsDock::currentRunChanged, this, [this](const QString& dir) {
     training_->setRunDirectory(dir);
     pareto_->setCurrentRun(dir);
+    live_->setRun(dir);
   });
 
   QSettings settings;
@@ -67,14 +69,17 @@ void MainWindow::buildPanels() {
   training_ = new widgets::TrainingPanel(tabs_);
   pareto_ = new widgets::ParetoPanel(tabs_);
   masks_ = new widgets::MaskPanel(tabs_);
+  live_ = new widgets::LivePanel(tabs_);
   panels_ = {{"training", "Training", training_},
              {"pareto", "Pareto", pareto_},
-             {"masks", "Masks", masks_}};
+             {"masks", "Masks", masks_},
+             {"live", "Live", live_}};
   for (const Panel& p : panels_) tabs_->addTab(p.widget, p.title);
 
   auto show = [this](const QString& text) { statusBar()->showMessage(text, 8000); };
   connect(training_, &widgets::TrainingPanel::statusMessage, this, show);
   connect(pareto_, &widgets::ParetoPanel::statusMessage, this, show);
+  connect(live_, &widgets::LivePanel::statusMessage, this, show);
   connect(pareto_, &widgets::ParetoPanel::subnetSelected, this, &MainWindow::onSubnetSelected);
   connect(training_, &widgets::TrainingPanel::trainerFinished, this, [this] {
     pareto_->reloadRun(training_->runDirectory());
@@ -189,6 +194,7 @@ void MainWindow::onSubnetSelected(const QString& run_dir, const QString& id) {
   for (int i = 0; i < run->rows.size(); ++i) {
     if (run->rows[i].id != id) continue;
     masks_->setSubnet(*run, i);
+    live_->setSubnet(run_dir, id, run->rows[i].label);
     statusBar()->showMessage(QString("Selected %1 (%2)").arg(id, run->name), 5000);
     return;
   }

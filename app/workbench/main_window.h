@@ -11,6 +11,7 @@ class QStackedWidget;
 class QTabWidget;
 
 namespace omnisparse::widgets {
+class LivePanel;
 class MaskPanel;
 class ParetoPanel;
 class TrainingPanel;
@@ -40,6 +41,7 @@ class MainWindow : public QMainWindow {
   widgets::TrainingPanel* trainingPanel() const { return training_; }
   widgets::ParetoPanel* paretoPanel() const { return pareto_; }
   widgets::MaskPanel* maskPanel() const { return masks_; }
+  widgets::LivePanel* livePanel() const { return live_; }
 
  public Q_SLOTS:
   void openRunDialog();
@@ -69,6 +71,7 @@ class MainWindow : public QMainWindow {
   widgets::TrainingPanel* training_;
   widgets::ParetoPanel* pareto_;
   widgets::MaskPanel* masks_;
+  widgets::LivePanel* live_;
 };
 
 }  // namespace omnisparse::workbench
