@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -170,6 +171,22 @@ TEST(ParetoEndToEnd, OmniRunToFrontReadByAnotherProcessAndRerunAddsNothing) {
   EXPECT_TRUE(ResultsStore::open_read_only(h5).all().empty());
   fs::rename(kept_aside, h5);
   EXPECT_EQ(ResultsStore::open_read_only(h5).all().size(), rows.size());
+
+  // Results of other ranks (the run trained further since) are not mixed with new ones.
+  fs::copy_file(h5, kept_aside);
+  {
+    ResultsStore same_model = ResultsStore::open_or_create(h5, store.fingerprint(), store.layer_names());
+    std::map<std::string, at::Tensor> ranks = same_model.load_ranks();
+    at::Tensor& first = ranks.begin()->second;
+    first = first.flatten().flip(0).reshape(first.sizes()).contiguous();
+    same_model.save_ranks(ranks);
+  }
+  const auto stale = run_cli({"pareto", "--run", run, "--data", corpus, "--levels", "0.5"});
+  EXPECT_EQ(stale.exit_code, 1);
+  EXPECT_NE(stale.err.find("other sparsity ranks"), std::string::npos) << stale.err;
+  EXPECT_EQ(ResultsStore::open_read_only(h5).all().size(), rows.size());
+  fs::remove(h5);
+  fs::rename(kept_aside, h5);
 }
 
 TEST(ParetoEndToEnd, DenseRunNeedsOneshotAndThenPrunesItsFinalWeights) {
