@@ -338,7 +338,7 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
             fmt::format("loss {:.3f}", step_loss));
     if (st.step % cfg_.log_every == 0 || p >= 1.0) {
       std::vector<double> sp;
-      for (auto& sc : plan) sp.push_back(sc.mean_level());
+      for (auto& sc : plan) sp.push_back(std::round(sc.mean_level() * 1e4) / 1e4);
       const double elapsed = st.train_s;
       emit({{"type", "step"},
             {"step", st.step},
