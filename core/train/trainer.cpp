@@ -225,6 +225,17 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
     if (ckpt->state.contains("torch_seed")) torch::manual_seed(ckpt->state.at("torch_seed").get<uint64_t>());
   }
 
+  if (ckpt && progress_of(cfg_, st) >= 1.0) {
+    // Nothing left in the budget: a finished run is left exactly as it is (give a larger
+    // --steps/--minutes to continue training it).
+    TrainSummary done;
+    done.steps = st.step;
+    done.passes = st.passes;
+    done.wall_s = st.train_s;
+    done.finished = true;
+    return done;
+  }
+
   emit({{"type", ckpt ? "resume" : "start"},
         {"step", st.step},
         {"mode", to_string(cfg_.mode)},

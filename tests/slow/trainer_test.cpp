@@ -136,6 +136,12 @@ TEST(Trainer, OmniRunWritesTheRunDirectoryContract) {
   ASSERT_TRUE(ck.has_value());
   EXPECT_FALSE(ck->second.ranks.empty());
   EXPECT_TRUE(ck->second.ranks_meta.at("frozen").get<bool>());
+  // Resuming a finished run with no new budget leaves it exactly as it is.
+  const size_t n = events(run).size();
+  r = test::run_cli({"-q", "train", "--data", corpus().string(), "--run", run.string(), "--resume"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(events(run).size(), n);
+  EXPECT_EQ(RunDir::open(run).latest_checkpoint()->step, 10);
 }
 
 TEST(Trainer, ResumeAfterKill9ContinuesFromTheLastCompleteCheckpoint) {
