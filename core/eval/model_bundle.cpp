@@ -2,10 +2,10 @@
 
 #include <torch/torch.h>
 
-#include <cstdio>
 #include <unordered_map>
 
 #include "core/common/error.h"
+#include "core/io/results_store.h"
 
 namespace omnisparse {
 
@@ -16,15 +16,6 @@ constexpr const char* kTokenizerKey = "omnisparse.tokenizer";
 constexpr const char* kFbankKey = "omnisparse.fbank";
 constexpr const char* kStatsKey = "omnisparse.feature_stats";
 constexpr const char* kFingerprintKey = "omnisparse.fingerprint";
-
-uint64_t fnv1a(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 nlohmann::json parse_meta(const std::map<std::string, std::string>& meta, const char* key,
                           const std::filesystem::path& source) {
@@ -40,14 +31,13 @@ nlohmann::json parse_meta(const std::map<std::string, std::string>& meta, const 
 }  // namespace
 
 std::string model_fingerprint(const TransducerConfig& config) {
+  // The same fingerprint results.h5 is keyed by (core/io/results_store.h): prunable layer names
+  // and shapes, so a bundle, its checkpoints and its results agree on what "the same model" is.
   torch::NoGradGuard no_grad;
   Transducer probe(config);
-  std::string desc = config.to_json().dump();
-  for (const auto& l : probe->prunable_layers())
-    desc += ";" + l.name + "=" + std::to_string(l.rows()) + "x" + std::to_string(l.cols());
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fnv1a(desc)));
-  return buf;
+  std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
+  for (const auto& l : probe->prunable_layers()) shapes.push_back({l.name, {l.rows(), l.cols()}});
+  return layers_fingerprint(shapes);
 }
 
 ModelBundle ModelBundle::Create(const TransducerConfig& config, FeatureStats stats) {

@@ -54,8 +54,8 @@ struct ModelBundle {
   std::string fingerprint() const;
 };
 
-// Architecture fingerprint of a model: 16 hex chars over prunable layer names and shapes and
-// the config JSON.
+// Architecture fingerprint of a model: layers_fingerprint() of its prunable layer names and
+// shapes (the key results.h5 uses).
 std::string model_fingerprint(const TransducerConfig& config);
 
 }  // namespace omnisparse
