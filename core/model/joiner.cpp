@@ -1,5 +1,7 @@
 #include "core/model/joiner.h"
 
+#include "core/model/joiner_fused.h"
+
 namespace omnisparse {
 
 JoinerImpl::JoinerImpl(int64_t encoder_dim, int64_t predictor_dim, int64_t joiner_dim,
@@ -10,9 +12,13 @@ JoinerImpl::JoinerImpl(int64_t encoder_dim, int64_t predictor_dim, int64_t joine
 }
 
 torch::Tensor JoinerImpl::forward(const torch::Tensor& enc, const torch::Tensor& pred) {
-  auto ep = project_enc(enc).unsqueeze(2);   // [B, T, 1, J]
-  auto pp = project_pred(pred).unsqueeze(1); // [B, 1, U+1, J]
-  return combine(ep, pp);                    // [B, T, U+1, V]
+  auto ep = project_enc(enc);   // [B, T, J]
+  auto pp = project_pred(pred); // [B, U+1, J]
+  // On the CPU the lattice is walked in cache-sized blocks (same values, ~2x less time);
+  // elsewhere the broadcast expression is what the device is good at.
+  if (ep.device().is_cpu() && ep.dim() == 3 && pp.dim() == 3)
+    return joint_fused(ep, pp, out->effective_weight(), out->bias);
+  return combine(ep.unsqueeze(2), pp.unsqueeze(1));  // [B, T, U+1, V]
 }
 
 PrunableLayers JoinerImpl::prunable() const {
