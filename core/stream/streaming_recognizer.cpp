@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/common/error.h"
+#include "core/stream/sparse_greedy_search.h"
 
 namespace omnisparse {
 
@@ -11,7 +12,23 @@ struct StreamingRecognizer::Shared {
   TokensToText to_text;
   StreamingOptions options;
   FeatureTransform normalize;
+  std::shared_ptr<const SparseTransducer> engine;  // null: LibTorch path
 };
+
+struct OnlineStream::KernelPath {
+  SparseTransducer::EncoderState encoder;
+  SparseGreedySearch search;
+  std::vector<float> enc;  // [D, n] scratch
+};
+
+const char* kernels_name(Kernels k) {
+  switch (k) {
+    case Kernels::kAuto: return "auto";
+    case Kernels::kTorch: return "torch";
+    case Kernels::kDense: return "dense";
+  }
+  return "?";
+}
 
 void StreamingOptions::Validate() const {
   if (!(frame_shift_ms > 0)) {
@@ -48,8 +65,24 @@ StreamingRecognizer::StreamingRecognizer(Transducer model, TokensToText to_text,
   options.Validate();
   if (!to_text) throw InvalidArgument("StreamingRecognizer needs a tokens-to-text function");
   model->eval();
-  shared_ = std::make_shared<const Shared>(
-      Shared{std::move(model), std::move(to_text), options, std::move(normalize)});
+  std::shared_ptr<const SparseTransducer> engine;
+  const auto& w = model->encoder_proj->weight;
+  const bool cpu_float = w.device().is_cpu() && w.scalar_type() == at::kFloat;
+  if (options.kernels == Kernels::kDense || (options.kernels == Kernels::kAuto && cpu_float)) {
+    SparseEngineOptions eo;
+    // The encoder matrices see a chunk of stacked frames per multiply: calibrate at that batch.
+    eo.batch = std::max<int64_t>(1, options.chunk_frames() / model->config().frame_stacking);
+    if (options.kernels == Kernels::kDense) eo.force = kernels::Format::kDense;
+    engine = std::make_shared<const SparseTransducer>(model, eo);
+  }
+  shared_ = std::make_shared<const Shared>(Shared{std::move(model), std::move(to_text), options,
+                                                  std::move(normalize), std::move(engine)});
+}
+
+const SparseTransducer* StreamingRecognizer::engine() const { return shared_->engine.get(); }
+
+std::string StreamingRecognizer::kernels_description() const {
+  return "kernels: " + (shared_->engine ? kernel_summary(shared_->engine->layers()) : "torch");
 }
 
 std::unique_ptr<OnlineStream> StreamingRecognizer::create_stream() const {
@@ -59,7 +92,15 @@ std::unique_ptr<OnlineStream> StreamingRecognizer::create_stream() const {
 const StreamingOptions& StreamingRecognizer::options() const { return shared_->options; }
 
 OnlineStream::OnlineStream(std::shared_ptr<const StreamingRecognizer::Shared> shared)
-    : shared_(std::move(shared)), search_(shared_->model, shared_->options.greedy) {}
+    : shared_(std::move(shared)) {
+  if (const SparseTransducer* e = shared_->engine.get()) {
+    kernel_.reset(new KernelPath{e->start_encoder(), SparseGreedySearch(*e, shared_->options.greedy), {}});
+  } else {
+    search_.emplace(shared_->model, shared_->options.greedy);
+  }
+}
+
+OnlineStream::~OnlineStream() = default;
 
 void OnlineStream::accept_features(const at::Tensor& feats) {
   if (finished_) throw InvalidArgument("accept_features after input_finished()");
@@ -82,21 +123,41 @@ bool OnlineStream::is_ready() const {
 
 void OnlineStream::decode() {
   torch::NoGradGuard ng;
-  Transducer model = shared_->model;  // the holder is const, the module is not
   while (is_ready()) {
     const int64_t n = std::min(buffer_.size(0), shared_->options.chunk_frames());
     auto chunk = buffer_.narrow(0, 0, n);  // [n, F]
     buffer_ = buffer_.narrow(0, n, buffer_.size(0) - n);
     if (shared_->normalize) chunk = shared_->normalize(chunk);
-    auto enc = model->encode_chunk(chunk.unsqueeze(0), encoder_state_);  // [1, n', D]
-    search_.advance(enc);
+    if (kernel_) {
+      decode_kernels(chunk);
+    } else {
+      decode_torch(chunk);
+    }
     frames_decoded_ += n;
   }
 }
 
+void OnlineStream::decode_torch(const at::Tensor& chunk) {
+  Transducer model = shared_->model;  // the holder is const, the module is not
+  auto enc = model->encode_chunk(chunk.unsqueeze(0), encoder_state_);  // [1, n', D]
+  search_->advance(enc);
+}
+
+void OnlineStream::decode_kernels(const at::Tensor& chunk) {
+  auto f = chunk.to(at::kCPU, at::kFloat).contiguous();  // [n, F]
+  KernelPath& k = *kernel_;
+  const int64_t n = shared_->engine->encode_chunk(f.data_ptr<float>(), f.size(0), k.encoder,
+                                                  k.enc, profile_);  // enc [D, n']
+  k.search.advance(k.enc.data(), n, profile_);
+}
+
+const DecodeResult& OnlineStream::decoded() const {
+  return kernel_ ? kernel_->search.result() : search_->result();
+}
+
 RecognitionResult OnlineStream::result() const {
   RecognitionResult r;
-  const auto& d = search_.result();
+  const auto& d = decoded();
   r.tokens = d.tokens;
   const double frame_s = static_cast<double>(shared_->model->config().frame_stacking) *
                          shared_->options.frame_shift_ms / 1000.0;

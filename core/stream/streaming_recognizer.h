@@ -18,6 +18,13 @@
 // state and hypothesis carried over. Because the encoder is causal and the search resumable,
 // the tokens equal greedy_decode(model, model->encode(all frames)) exactly, for any chunk size.
 //
+// Kernels: by default (Kernels::kAuto) a float32 model on the CPU runs on our own kernels
+// (SparseTransducer, core/stream/sparse_transducer.h): each pruned layer dense, CSR or
+// block-sparse, whichever measured fastest, so a sparser sub-network decodes faster. The
+// tokens equal the LibTorch path's. Kernels::kTorch (and any model on a GPU) runs LibTorch.
+// The kernel path snapshots the weights and masks at construction: select a sub-network
+// first, then build the recognizer (a change to the masks afterwards needs a new one).
+//
 // Threads: the recognizer is immutable after construction and may be shared; each stream is
 // used by one thread at a time; different streams may decode concurrently. The constructor
 // puts the model in eval() mode (no dropout), as exact streaming requires.
@@ -27,18 +34,29 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/eval/decoder.h"
 #include "core/model/transducer.h"
+#include "core/stream/sparse_transducer.h"
 
 namespace omnisparse {
+
+// Which implementation runs the model (see the header comment).
+enum class Kernels {
+  kAuto,   // our kernels for a float32 model on the CPU, LibTorch otherwise
+  kTorch,  // LibTorch (at::lstm, at::linear): the reference, and what a GPU uses
+  kDense,  // our kernels with every layer dense: the baseline that shows what sparsity buys
+};
+const char* kernels_name(Kernels k);  // "auto", "torch", "dense"
 
 struct StreamingOptions {
   double chunk_ms = 320;         // features per decode step; latency vs. per-call overhead
   double frame_shift_ms = 10;    // of the input feature frames
   GreedyOptions greedy;
+  Kernels kernels = Kernels::kAuto;
   void Validate() const;         // InvalidArgument naming the bad field
   int64_t chunk_frames() const;  // round(chunk_ms / frame_shift_ms)
 };
@@ -68,6 +86,11 @@ class StreamingRecognizer {
   std::unique_ptr<OnlineStream> create_stream() const;
   const StreamingOptions& options() const;
 
+  // The kernel path's engine, or nullptr when LibTorch runs the model.
+  const SparseTransducer* engine() const;
+  // "kernels: 7 sparse / 3 dense layers" or "kernels: torch" (for timing lines).
+  std::string kernels_description() const;
+
   struct Shared;  // model, options, callbacks; shared by the streams
 
  private:
@@ -77,6 +100,7 @@ class StreamingRecognizer {
 class OnlineStream {
  public:
   explicit OnlineStream(std::shared_ptr<const StreamingRecognizer::Shared> shared);
+  ~OnlineStream();
 
   void accept_features(const at::Tensor& feats);  // [t, F]; throws after input_finished()
   void input_finished();
@@ -85,11 +109,22 @@ class OnlineStream {
   RecognitionResult result() const;
   int64_t frames_decoded() const { return frames_decoded_; }  // feature frames consumed
 
+  // Benchmarks: accumulate the time spent in pruned-layer multiplies into *profile (kernel
+  // path only; nullptr stops). The profile must outlive the decoding calls.
+  void set_kernel_profile(KernelProfile* profile) { profile_ = profile; }
+
  private:
+  void decode_torch(const at::Tensor& chunk);    // [n, F]
+  void decode_kernels(const at::Tensor& chunk);  // [n, F]
+  const DecodeResult& decoded() const;
+
   std::shared_ptr<const StreamingRecognizer::Shared> shared_;
   at::Tensor buffer_;  // [n, F] features accepted but not yet decoded
   EncoderStreamState encoder_state_;
-  GreedySearch search_;
+  std::optional<GreedySearch> search_;  // LibTorch path
+  struct KernelPath;                    // kernel path: encoder state, search, buffers
+  std::unique_ptr<KernelPath> kernel_;
+  KernelProfile* profile_ = nullptr;
   int64_t frames_decoded_ = 0;
   bool finished_ = false;
 };
