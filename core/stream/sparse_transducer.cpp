@@ -6,7 +6,7 @@
 #include <map>
 
 #include "core/common/error.h"
-#include "core/kernels/block_sparse.h"
+#include "core/stream/lstm_cell.h"
 
 namespace omnisparse {
 namespace {
@@ -22,13 +22,18 @@ std::vector<float> to_vector(const at::Tensor& t) {
 // The tile shape a layer's zeros follow, if any: block masks (core/sparsity/granularity.h)
 // leave whole RxC tiles empty. A tile is offered to the dispatcher only when storing whole
 // tiles adds at most 20 % padding over the non-zeros; for unstructured masks no tile fits, so
-// calibration does not waste time on block candidates that cannot win.
+// calibration does not spend time on block candidates that cannot win.
 std::pair<int64_t, int64_t> tile_of(const std::vector<float>& w, int64_t rows, int64_t cols,
                                     int64_t nnz) {
   if (nnz == 0 || nnz == rows * cols) return {0, 0};
-  for (auto [r, c] : {std::pair<int64_t, int64_t>{4, 4}, {8, 1}, {1, 4}, {4, 1}}) {
-    const auto b = kernels::BlockSparseMatrix::from_dense(w.data(), rows, cols, r, c);
-    if (static_cast<double>(b.stored_values()) <= 1.2 * static_cast<double>(nnz)) return {r, c};
+  for (auto [R, C] : {std::pair<int64_t, int64_t>{4, 4}, {8, 1}, {1, 4}, {4, 1}}) {
+    const int64_t tile_cols = (cols + C - 1) / C;
+    std::vector<char> kept(static_cast<size_t>((rows + R - 1) / R * tile_cols), 0);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c)
+        if (w[r * cols + c] != 0.0f) kept[(r / R) * tile_cols + c / C] = 1;
+    const int64_t tiles = std::count(kept.begin(), kept.end(), 1);
+    if (static_cast<double>(tiles * R * C) <= 1.2 * static_cast<double>(nnz)) return {R, C};
   }
   return {0, 0};
 }
@@ -44,18 +49,6 @@ inline void mul(const SparseLinear& w, const float* x, int64_t n, float* y, Accu
   w.multiply(x, n, y, acc);
   p->pruned_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ++p->calls;
-}
-
-inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
-
-// PyTorch's gate order (i, f, g, o): g [4H] pre-activations -> h, c [H] updated in place.
-inline void lstm_cell(const float* g, int64_t H, float* h, float* c) {
-  for (int64_t j = 0; j < H; ++j) {
-    const float i = sigmoid(g[j]), f = sigmoid(g[H + j]);
-    const float gg = std::tanh(g[2 * H + j]), o = sigmoid(g[3 * H + j]);
-    c[j] = f * c[j] + i * gg;
-    h[j] = o * std::tanh(c[j]);
-  }
 }
 
 // y [rows, n] += b broadcast over the n frames.
@@ -82,7 +75,7 @@ std::string kernel_summary(const std::vector<KernelLayerInfo>& layers) {
 }
 
 SparseTransducer::SparseTransducer(const Transducer& model, const SparseEngineOptions& options)
-    : config_(model->config()) {
+    : config_(model->config()), isa_(options.isa) {
   options.Validate();
   const auto& w0 = model->encoder_proj->weight;
   if (!w0.device().is_cpu() || w0.scalar_type() != at::kFloat) {
@@ -160,7 +153,7 @@ void SparseTransducer::lstm_chunk(const Lstm& l, const float* x, int64_t n, floa
   for (int64_t t = 0; t < n; ++t) {
     for (int64_t r = 0; r < G; ++r) s.tmp[r] = s.gates[r * n + t];
     mul(l.w_hh, h, 1, s.tmp.data(), Accumulate::kYes, p);
-    lstm_cell(s.tmp.data(), H, h, c);
+    lstm_cell(s.tmp.data(), H, h, c, isa_);
     for (int64_t j = 0; j < H; ++j) y[j * n + t] = h[j];
   }
 }
@@ -223,7 +216,7 @@ void SparseTransducer::predict(int64_t token, PredictorState& s, KernelProfile* 
     s.tmp = layer.b;  // [4H]
     mul(layer.w_ih, s.x.data(), 1, s.tmp.data(), Accumulate::kYes, p);
     mul(layer.w_hh, h, 1, s.tmp.data(), Accumulate::kYes, p);
-    lstm_cell(s.tmp.data(), H, h, s.c.data() + l * H);
+    lstm_cell(s.tmp.data(), H, h, s.c.data() + l * H, isa_);
     s.x.assign(h, h + H);
   }
   s.pp = pred_proj_.b;
@@ -238,7 +231,8 @@ int64_t SparseTransducer::joint_argmax(const float* ep, int64_t n, int64_t t,
   scratch.resize(static_cast<size_t>(J + V));
   float* z = scratch.data();
   float* logits = z + J;
-  for (int64_t j = 0; j < J; ++j) z[j] = std::tanh(ep[j * n + t] + s.pp[j]);
+  for (int64_t j = 0; j < J; ++j) z[j] = ep[j * n + t] + s.pp[j];
+  tanh_inplace(z, J, isa_);
   std::copy(out_.b.begin(), out_.b.end(), logits);
   if (out_.b.empty()) std::fill(logits, logits + V, 0.0f);
   mul(out_.w, z, 1, logits, Accumulate::kYes, p);

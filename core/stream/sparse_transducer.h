@@ -112,6 +112,7 @@ class SparseTransducer {
                   EncoderState& s, KernelProfile* p) const;
 
   TransducerConfig config_;
+  kernels::Isa isa_;    // of the kernels and the gate math
   Linear input_proj_;   // not pruned: always dense
   std::vector<Lstm> encoder_, predictor_;
   Linear encoder_proj_, enc_proj_, pred_proj_, out_;
