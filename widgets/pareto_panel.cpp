@@ -70,6 +70,10 @@ ParetoPanel::ParetoPanel(QWidget* parent) : QWidget(parent) {
   search_ = new QPushButton("Search", this);
   search_->setToolTip("Evolutionary search over per-layer configs (omnisparse pareto --search evo)");
   save_ = new QPushButton("Save plot...", this);
+  export_ = new QPushButton("Export...", this);
+  export_->setToolTip("Write the selected sub-network as a model file (Ctrl+E)");
+  export_->setEnabled(false);
+  connect(export_, &QPushButton::clicked, this, &ParetoPanel::exportRequested);
   progress_ = new QProgressBar(this);
   progress_->setRange(0, 100);
   progress_->setMaximumWidth(220);
@@ -99,7 +103,7 @@ ParetoPanel::ParetoPanel(QWidget* parent) : QWidget(parent) {
   table_->horizontalHeader()->setDefaultSectionSize(78);
   table_->horizontalHeader()->setStretchLastSection(true);
   auto* bar = new QHBoxLayout();
-  for (QWidget* w : std::initializer_list<QWidget*>{sweep_, search_, save_, progress_})
+  for (QWidget* w : std::initializer_list<QWidget*>{sweep_, search_, save_, export_, progress_})
     bar->addWidget(w);
   bar->addWidget(status_, 1);
   auto* layout = new QVBoxLayout(this);
@@ -306,6 +310,7 @@ void ParetoPanel::select(int run, int row) {
   const bool changed = run != sel_run_ || row != sel_row_;
   sel_run_ = run;
   sel_row_ = row;
+  export_->setEnabled(run >= 0);
   updateHighlight();
   syncTable();
   plot_->replot(QCustomPlot::rpQueuedReplot);

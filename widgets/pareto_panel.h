@@ -66,6 +66,8 @@ class ParetoPanel : public QWidget {
 
  Q_SIGNALS:
   void subnetSelected(const QString& run_dir, const QString& subnet_id);
+  // "Export..." clicked (the selected sub-network is the last subnetSelected()).
+  void exportRequested();
   void statusMessage(const QString& text);
 
  private:
@@ -89,7 +91,7 @@ class ParetoPanel : public QWidget {
   ResultsTableModel* model_;
   QSortFilterProxyModel* proxy_;
   QLineEdit* filter_;
-  QPushButton *sweep_, *search_, *save_;
+  QPushButton *sweep_, *search_, *save_, *export_;
   QProgressBar* progress_;
   QLabel* status_;
   ChildJob job_;

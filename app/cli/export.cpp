@@ -20,10 +20,34 @@ namespace {
 struct ExportArgs {
   ModelSourceArgs model;
   std::string out;
+  bool dry_run = false;
 };
+
+// --dry-run: the size the export would have, nothing written (the workbench's preview).
+void print_preview(const LoadedModel& m, const Accounting& acc) {
+  if (globals().json) {
+    std::cout << nlohmann::json{{"dry_run", true},
+                                {"subnet_id", m.config()->id()},
+                                {"subnet_label", m.config()->label()},
+                                {"params", acc.total_params},
+                                {"nnz", acc.nnz_total},
+                                {"bytes_dense", acc.bytes_dense},
+                                {"bytes_stored", acc.bytes_stored}}
+                     .dump()
+              << "\n";
+    return;
+  }
+  std::cout << fmt::format(
+      "sub-network {} [{}]: {} of {} parameters non-zero ({:.1f} % sparse)\n"
+      "  dense fp32 {} bytes -> stored tensors {} bytes ({:.3f} of dense); nothing written\n",
+      m.config()->id(), m.config()->label(), acc.nnz_total, acc.total_params,
+      100.0 * acc.sparsity(), acc.bytes_dense, acc.bytes_stored,
+      static_cast<double>(acc.bytes_stored) / static_cast<double>(acc.bytes_dense));
+}
 
 void run_export(const ExportArgs& a) {
   LoadedModel m = load_model(a.model);
+  if (a.dry_run) return print_preview(m, export_accounting(*m.run_model(), *m.config()));
   std::filesystem::path out = a.out;
   if (out.empty()) out = RunDir::open(a.model.run).exports_dir() / (m.tag() + ".safetensors");
   if (!out.parent_path().empty()) std::filesystem::create_directories(out.parent_path());
@@ -60,6 +84,7 @@ static void export_command(CLI::App& root) {
               "Dense run: prune one-shot by magnitude to --sparsity (no retraining)");
   c->add_option("--out", a->out,
                 "Output file: .safetensors, or .h5/.hdf5 for HDF5 (default RUN/exports/<tag>.safetensors)");
+  c->add_flag("--dry-run", a->dry_run, "Print the sizes the export would have; write nothing");
   c->callback([a] { run_export(*a); });
 }
 OMNISPARSE_COMMAND(70, export_command);

@@ -15,6 +15,7 @@
 
 #include "app/workbench/runs_dock.h"
 #include "app/workbench/welcome_view.h"
+#include "widgets/export_dialog.h"
 #include "widgets/live_panel.h"
 #include "widgets/mask_panel.h"
 #include "widgets/pareto_panel.h"
@@ -81,6 +82,7 @@ void MainWindow::buildPanels() {
   connect(pareto_, &widgets::ParetoPanel::statusMessage, this, show);
   connect(live_, &widgets::LivePanel::statusMessage, this, show);
   connect(pareto_, &widgets::ParetoPanel::subnetSelected, this, &MainWindow::onSubnetSelected);
+  connect(pareto_, &widgets::ParetoPanel::exportRequested, this, &MainWindow::exportDialog);
   connect(training_, &widgets::TrainingPanel::trainerFinished, this, [this] {
     pareto_->reloadRun(training_->runDirectory());
   });
@@ -91,6 +93,7 @@ void MainWindow::buildMenus() {
   file->addAction("&Open run directory...", QKeySequence::Open, this, &MainWindow::openRunDialog);
   file->addAction("&New run...", QKeySequence::New, this, &MainWindow::newRunDialog);
   file->addAction("&Save plot...", QKeySequence::Save, this, &MainWindow::saveCurrentPlotDialog);
+  file->addAction("&Export model...", QKeySequence(Qt::CTRL | Qt::Key_E), this, &MainWindow::exportDialog);
   file->addAction("&Close run", this, [this] {
     if (!runs_->currentRun().isEmpty()) closeRun(runs_->currentRun());
   });
@@ -195,6 +198,9 @@ void MainWindow::onSubnetSelected(const QString& run_dir, const QString& id) {
     if (run->rows[i].id != id) continue;
     masks_->setSubnet(*run, i);
     live_->setSubnet(run_dir, id, run->rows[i].label);
+    selected_run_ = run_dir;
+    selected_id_ = id;
+    selected_label_ = run->rows[i].label;
     statusBar()->showMessage(QString("Selected %1 (%2)").arg(id, run->name), 5000);
     return;
   }
@@ -218,6 +224,24 @@ void MainWindow::saveCurrentPlotDialog() {
   if (path.isEmpty()) return;
   statusBar()->showMessage(saveCurrentPlot(path) ? QString("Saved %1").arg(path)
                                                  : QString("Could not save %1").arg(path), 8000);
+}
+
+void MainWindow::exportDialog() {
+  const bool selected = !selected_run_.isEmpty() && pareto_->run(selected_run_);
+  const QString run_dir = selected ? selected_run_ : runs_->currentRun();
+  if (run_dir.isEmpty()) {
+    statusBar()->showMessage("Open a run to export one of its sub-networks", 8000);
+    return;
+  }
+  const widgets::RunResults* run = pareto_->run(run_dir);
+  auto* dlg = new widgets::ExportDialog(run_dir, run && !run->ladder.isEmpty() ? run->ladder
+                                                                               : widgets::default_ladder(),
+                                        this);
+  dlg->setAttribute(Qt::WA_DeleteOnClose);
+  if (selected) dlg->setSubnet(selected_id_, selected_label_);
+  connect(dlg, &widgets::ExportDialog::exported, this,
+          [this](const QString& path) { statusBar()->showMessage(QString("Exported %1").arg(path), 8000); });
+  dlg->show();
 }
 
 void MainWindow::updateView() {

@@ -1,6 +1,7 @@
 // The workbench window: a runs list dock, the welcome view while no run is open, and the panels
 // (Training, Pareto, Masks; Live and Export plug into the same panel list) as tabs. Shortcuts:
-// Ctrl+O open, Ctrl+N new run, Ctrl+S save the current plot, Ctrl+1.. panels, Ctrl+Q quit.
+// Ctrl+O open, Ctrl+N new run, Ctrl+S save the current plot, Ctrl+E export a model, Ctrl+1..
+// panels, Ctrl+Q quit.
 // Geometry and dock state persist through QSettings.
 #pragma once
 
@@ -47,6 +48,8 @@ class MainWindow : public QMainWindow {
   void openRunDialog();
   void newRunDialog();
   void saveCurrentPlotDialog();
+  // The Export dialog for the selected sub-network (or the current run's ladder).
+  void exportDialog();
 
  protected:
   void closeEvent(QCloseEvent* e) override;
@@ -67,6 +70,7 @@ class MainWindow : public QMainWindow {
   QTabWidget* tabs_;
   RunsDock* runs_;
   QLabel* runs_count_;
+  QString selected_run_, selected_id_, selected_label_;  // the Pareto panel's selection
   QList<Panel> panels_;
   widgets::TrainingPanel* training_;
   widgets::ParetoPanel* pareto_;

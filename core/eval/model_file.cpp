@@ -60,13 +60,17 @@ nlohmann::json ExportReport::to_json() const {
           {"file_bytes", file_bytes}};
 }
 
+Accounting export_accounting(const RunModel& rm, const SubnetConfig& config) {
+  const int64_t nonprunable = rm.non_prunable_params();
+  return rm.ranks ? account(config, *rm.ranks, nonprunable)
+                  : account(config, rm.specs, Granularity{}, nonprunable);
+}
+
 ExportReport export_model(RunModel& rm, const SubnetConfig& config, const fs::path& out) {
   rm.select(config);
   const Granularity g = rm.ranks ? rm.ranks->granularity() : Granularity{};
-  const int64_t nonprunable = rm.non_prunable_params();
   ExportReport r;
-  r.accounting = rm.ranks ? account(config, *rm.ranks, nonprunable)
-                          : account(config, rm.specs, g, nonprunable);
+  r.accounting = export_accounting(rm, config);
   const PrunableLayers layers = rm.bundle.model->prunable_layers();
   ModelPayload payload{rm.bundle.weights(), rm.bundle.metadata(), {}};
   for (size_t i = 0; i < layers.size(); ++i) {

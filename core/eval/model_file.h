@@ -43,6 +43,11 @@ struct ExportReport {
   nlohmann::json to_json() const;
 };
 
+// What export_model would write for `config`, without selecting or writing anything: the exact
+// accounting (non-zero parameters, dense fp32 bytes, bytes of the tensors as stored). Used by the
+// workbench's export dialog for its size preview (`omnisparse export --dry-run`).
+Accounting export_accounting(const RunModel& rm, const SubnetConfig& config);
+
 // Selects `config` in `rm` (its masks stay selected afterwards) and writes the file plus its
 // SHA-256 manifest. InvalidArgument for a sparse config on a run without ranks.
 ExportReport export_model(RunModel& rm, const SubnetConfig& config,

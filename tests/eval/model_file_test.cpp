@@ -225,3 +225,26 @@ TEST(ModelFile, ExtraOrMissingParametersAreRefused) {
 }
 
 }  // namespace omnisparse
+
+namespace omnisparse {
+
+// The dry-run preview the export dialog shows is the accounting the export then writes, and it
+// writes nothing.
+TEST(ModelFile, ExportAccountingPreviewEqualsTheWrittenExport) {
+  test::TempDir dir;
+  RunModel rm = tiny_run(4);
+  for (double s : {0.0, 0.7, 0.95}) {
+    const SubnetConfig cfg = rm.uniform(s);
+    const Accounting preview = export_accounting(rm, cfg);
+    EXPECT_TRUE(fs::is_empty(dir.path()));
+    const ExportReport r = export_model(rm, cfg, dir / "m.safetensors");
+    EXPECT_EQ(preview.nnz_total, r.accounting.nnz_total) << s;
+    EXPECT_EQ(preview.bytes_stored, r.accounting.bytes_stored) << s;
+    EXPECT_EQ(preview.bytes_dense, r.accounting.bytes_dense) << s;
+    EXPECT_EQ(static_cast<int64_t>(data_section(dir / "m.safetensors")), preview.bytes_stored);
+    fs::remove(dir / "m.safetensors");
+    fs::remove(dir / "m.safetensors.sha256.json");
+  }
+}
+
+}  // namespace omnisparse
