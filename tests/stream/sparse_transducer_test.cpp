@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "core/common/error.h"
+#include "core/sparsity/rank_masks.h"
 #include "core/stream/sparse_greedy_search.h"
 #include "tests/stream/emitting_model.h"
 
@@ -159,6 +160,40 @@ TEST(SparseTransducer, BlockMasksAreOfferedTheirTileShape) {
   EXPECT_EQ(engine.layers()[1].block_cols, 4);
   EXPECT_EQ(engine.layers()[0].block_rows, 0);  // dense layer: no tile
   EXPECT_EQ(engine.layers()[1].nnz, 96 * 24 / 2);
+}
+
+}  // namespace omnisparse
+
+namespace omnisparse {
+
+// Block masks (the sparsity engine's block4x4 ranks, edge tiles included: 7 rows of joiner.out
+// are not a multiple of 4) run on block kernels; values still equal LibTorch's.
+TEST(SparseTransducer, BlockMaskedModelEqualsTorch) {
+  for (double s : {0.5, 0.9, 0.95}) {
+    auto m = test::emitting_model(39);
+    torch::NoGradGuard ng;
+    for (const auto& l : m->prunable_layers())
+      *l.mask = mask_at(compute_ranks(l.weight, Granularity::Parse("block4x4")), s).to(torch::kFloat);
+    torch::manual_seed(40);
+    auto feats = torch::randn({160, 80});
+    auto ref = m->encode(feats.unsqueeze(0), torch::tensor({160})).enc[0];  // [40, D]
+    for (auto force : {std::optional<kernels::Format>{}, std::optional{kernels::Format::kDense}}) {
+      SparseEngineOptions o;
+      o.force = force;
+      SparseTransducer engine(m, o);
+      auto st = engine.start_encoder();
+      std::vector<float> enc;
+      const int64_t n = engine.encode_chunk(feats.data_ptr<float>(), 160, st, enc);
+      EXPECT_LT(max_diff(frames(enc, m->config().encoder_dim, n), ref), 1e-4) << s;
+      auto pred = m->predict(torch::tensor({0, 2, 5}).unsqueeze(0)).pred[0];
+      auto pp = m->joiner->project_pred(pred);  // [3, J]
+      auto ps = engine.start_predictor();
+      engine.predict(2, ps);
+      engine.predict(5, ps);
+      EXPECT_LT(max_diff(torch::from_blob(ps.pp.data(), {m->config().joiner_dim}).clone(), pp[2]),
+                1e-4) << s;
+    }
+  }
 }
 
 }  // namespace omnisparse
