@@ -21,6 +21,7 @@ struct TranscribeArgs {
   ModelSourceArgs model;
   std::vector<std::string> files;
   double chunk_ms = 320;
+  Kernels kernels = Kernels::kAuto;
   bool mic = false;  // live from an audio input instead of files (transcribe_mic.h)
   MicArgs mic_args;
 };
@@ -36,9 +37,11 @@ void run_transcribe(TranscribeArgs& a) {
   LoadedModel m = load_model(a.model);
   StreamingOptions so;
   so.chunk_ms = a.chunk_ms;
+  so.kernels = a.kernels;
   so.Validate();
   WaveRecognizer rec(m.bundle(), so);
-  std::fprintf(stderr, "transcribe: %s, chunk %.0f ms\n", m.description().c_str(), a.chunk_ms);
+  std::fprintf(stderr, "transcribe: %s, chunk %.0f ms, %s\n", m.description().c_str(), a.chunk_ms,
+               rec.recognizer().kernels_description().c_str());
   double total_audio = 0, total_decode = 0;
   int failures = 0;
   for (const auto& file : a.files) {
@@ -70,8 +73,9 @@ void run_transcribe(TranscribeArgs& a) {
                  audio_s > 0 ? dt / audio_s : 0.0);
   }
   if (total_audio > 0)
-    std::fprintf(stderr, "transcribe: %zu file(s), %.1f s audio, RTF %.3f (1 thread)\n",
-                 a.files.size(), total_audio, total_decode / total_audio);
+    std::fprintf(stderr, "transcribe: %zu file(s), %.1f s audio, RTF %.3f (1 thread, %s)\n",
+                 a.files.size(), total_audio, total_decode / total_audio,
+                 rec.recognizer().kernels_description().c_str());
   if (failures) throw Error(fmt::format("{} of {} file(s) could not be read", failures, a.files.size()));
 }
 
@@ -89,6 +93,14 @@ static void transcribe_command(CLI::App& root) {
   c->add_option("--seconds", a->mic_args.seconds, "Stop --mic after this much audio (0 = Ctrl+C)")
       ->needs(mic)->capture_default_str();
   c->add_option("--chunk-ms", a->chunk_ms, "Streaming chunk size in ms")->capture_default_str();
+  c->add_option("--kernels", a->kernels,
+                "auto: our dense/CSR/block kernels per layer (CPU); torch: LibTorch; dense: our "
+                "kernels, all layers dense")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, Kernels>{
+              {"auto", Kernels::kAuto}, {"torch", Kernels::kTorch}, {"dense", Kernels::kDense}},
+          CLI::ignore_case).description("auto|torch|dense"))
+      ->default_str("auto");
   c->callback([a] { run_transcribe(*a); });
 }
 OMNISPARSE_COMMAND(60, transcribe_command);

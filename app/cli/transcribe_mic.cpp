@@ -39,7 +39,8 @@ void run_transcribe_mic(LoadedModel& model, const MicArgs& a) {
   lo.chunk_ms = a.chunk_ms;
   const bool tty = ::isatty(STDERR_FILENO);
   const bool json = globals().json;
-  std::fprintf(stderr, "transcribe: %s, chunk %.0f ms\n", model.description().c_str(), a.chunk_ms);
+  std::fprintf(stderr, "transcribe: %s, chunk %.0f ms, %s\n", model.description().c_str(),
+               a.chunk_ms, rec.recognizer().kernels_description().c_str());
 
   std::string error;
   LiveEvent stats;

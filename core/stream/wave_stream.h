@@ -41,6 +41,7 @@ class WaveRecognizer {
   // Keeps a reference to `bundle`: it must outlive the recognizer and its streams.
   WaveRecognizer(ModelBundle& bundle, StreamingOptions options = {});
   std::unique_ptr<WaveStream> create_stream() const;
+  const StreamingRecognizer& recognizer() const { return recognizer_; }
 
  private:
   ModelBundle& bundle_;
