@@ -2,7 +2,9 @@
 # Learning curve of the streaming transducer (issue 3): WER vs training minutes on the
 # built-in synthetic corpus, dev (seen voices) vs test (held-out voices).
 #
-#   bash experiments/learning_curve/run.sh [MODE=dense] [MINUTES=15] [DOMAIN=commands]
+#   EXTRA="--config experiments/learning_curve/tiny-15min.json" \
+#     bash experiments/learning_curve/run.sh [MODE=dense] [MINUTES=15] [DOMAIN=commands]
+# (NAME names the output and results file; CORPUS reuses an existing synthetic corpus.)
 # Writes OUT (default experiments/learning_curve/out-<domain>-<mode>) and prints a markdown
 # table (also saved as RESULTS-<domain>-<mode>.md next to this script).
 set -euo pipefail
@@ -12,7 +14,8 @@ MINUTES=${2:-15}
 DOMAIN=${3:-commands}
 UTTS=${UTTS:-3000}
 BIN=${BIN:-build/bin/omnisparse}
-OUT=${OUT:-experiments/learning_curve/out-$DOMAIN-$MODE}
+NAME=${NAME:-$DOMAIN-$MODE}
+OUT=${OUT:-experiments/learning_curve/out-$NAME}
 CORPUS=${CORPUS:-experiments/learning_curve/corpus-$DOMAIN}
 [ -x "$BIN" ] || bash scripts/build.sh
 if [ ! -f "$CORPUS/corpus.json" ]; then
@@ -24,4 +27,4 @@ rm -rf "$OUT"
 "$BIN" --json eval --run "$OUT" --data "$CORPUS/dev" > "$OUT/eval-dev.json"
 "$BIN" --json eval --run "$OUT" --data "$CORPUS/test" > "$OUT/eval-test.json"
 python3 experiments/learning_curve/table.py "$OUT" "$CORPUS" "$MODE" "$MINUTES" \
-  | tee "experiments/learning_curve/RESULTS-$DOMAIN-$MODE.md"
+  | tee "experiments/learning_curve/RESULTS-$NAME.md"
