@@ -264,7 +264,7 @@ QString ParetoPanel::describe(int run, int row) const {
   if (run < 0 || run >= runs_.size() || row < 0 || row >= runs_[run].rows.size()) return {};
   const SubnetRow& s = runs_[run].rows[row];
   return QString("<b>%1</b> (%2, %3)<br>non-zero: %4 of %5<br>size: %6 sparse, %7 dense<br>"
-                 "WER %8 %, CER %9 %<br>RTF %10, latency %11 ms%12")
+                 "WER %8 %, CER %9 %<br>streaming RTF %10, %11 ms per 320 ms chunk%12")
       .arg(s.id.toHtmlEscaped(), runs_[run].name.toHtmlEscaped(), s.source.toHtmlEscaped())
       .arg(s.nnz).arg(s.total_params)
       .arg(human_bytes(double(s.bytes_sparse)), human_bytes(double(s.bytes_dense)))

@@ -85,7 +85,7 @@ QVariant ResultsTableModel::data(const QModelIndex& index, int role) const {
 QVariant ResultsTableModel::headerData(int section, Qt::Orientation o, int role) const {
   if (o != Qt::Horizontal || role != Qt::DisplayRole) return {};
   static const char* names[] = {"Run",  "Sub-network", "Source", "Non-zero", "Sparsity %", "Size",
-                                "WER %", "CER %",      "RTF",    "Latency ms", "Front"};
+                                "WER %", "CER %",      "RTF",    "Chunk ms", "Front"};
   return section < ColumnCount ? QString(names[section]) : QVariant();
 }
 

@@ -20,6 +20,7 @@
 #include "app/cli/pareto_report.h"
 #include "core/common/atomic_file.h"
 #include "core/common/error.h"
+#include "core/stream/stream_timing.h"
 #include "core/data/synth_corpus.h"
 #include "core/io/event_log.h"
 #include "core/io/run_dir.h"
@@ -154,6 +155,7 @@ void run_demo(const DemoArgs& a) {
   p.evo.seed = static_cast<uint64_t>(a.seed);
   p.subset = a.quick ? 0 : 100;  // quick: dev has ~60 utterances, use them all
   p.progress = !globals().quiet && !globals().json;
+  p.stream_timing = time_subnet_streaming;
   say("pareto: sweeping the ladder and searching per-layer configs under 30 % of dense nnz");
   const ParetoJobReport r = run_pareto_job(p);
 

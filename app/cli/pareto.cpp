@@ -9,6 +9,7 @@
 #include "app/cli/command.h"
 #include "app/cli/pareto_report.h"
 #include "core/common/error.h"
+#include "core/stream/stream_timing.h"
 #include "core/tensor/device.h"
 
 #ifdef OMNISPARSE_WITH_QT
@@ -172,6 +173,7 @@ void run_pareto(ParetoArgs& a) {
   c.sweep = !a.no_sweep;
   c.progress = !globals().quiet && !globals().json;
   c.eval.progress = false;
+  c.stream_timing = time_subnet_streaming;  // RTF and chunk latency as `transcribe` streams
 #ifndef OMNISPARSE_WITH_QT
   if (!a.plot.empty()) render_front_plot({}, a.plot);  // the headless error, before any work
 #endif

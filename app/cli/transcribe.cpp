@@ -93,6 +93,17 @@ static void transcribe_command(CLI::App& root) {
   c->add_option("--seconds", a->mic_args.seconds, "Stop --mic after this much audio (0 = Ctrl+C)")
       ->needs(mic)->capture_default_str();
   c->add_option("--chunk-ms", a->chunk_ms, "Streaming chunk size in ms")->capture_default_str();
+  c->add_option("--endpoint-silence", a->mic_args.endpoint_silence_s,
+                "--mic: seconds of trailing silence that end an utterance")
+      ->needs(mic)->capture_default_str();
+  c->add_option("--no-speech", a->mic_args.no_speech_s,
+                "--mic: seconds of silence with nothing decoded before the stream resets")
+      ->needs(mic)->capture_default_str();
+  c->add_option("--max-utterance", a->mic_args.max_utterance_s, "--mic: longest utterance in seconds")
+      ->needs(mic)->capture_default_str();
+  c->add_option("--energy-threshold", a->mic_args.energy_threshold,
+                "--mic: RMS of a 10 ms frame below which it counts as silence (full scale 1.0)")
+      ->needs(mic)->capture_default_str();
   c->add_option("--kernels", a->kernels,
                 "auto: our dense/CSR/block kernels per layer (CPU); torch: LibTorch; dense: our "
                 "kernels, all layers dense")

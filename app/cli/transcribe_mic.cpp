@@ -37,10 +37,16 @@ void run_transcribe_mic(LoadedModel& model, const MicArgs& a) {
   lo.device = a.device;
   lo.max_seconds = a.seconds;
   lo.chunk_ms = a.chunk_ms;
+  lo.endpoint.trailing_silence_s = a.endpoint_silence_s;
+  lo.endpoint.no_speech_s = a.no_speech_s;
+  lo.endpoint.max_utterance_s = a.max_utterance_s;
+  lo.endpoint.energy_threshold = a.energy_threshold;
+  lo.endpoint.Validate();  // ConfigError naming the key, before the device opens
   const bool tty = ::isatty(STDERR_FILENO);
   const bool json = globals().json;
-  std::fprintf(stderr, "transcribe: %s, chunk %.0f ms, %s\n", model.description().c_str(),
-               a.chunk_ms, rec.recognizer().kernels_description().c_str());
+  std::fprintf(stderr, "transcribe: %s, chunk %.0f ms, %s; endpoint %s\n",
+               model.description().c_str(), a.chunk_ms,
+               rec.recognizer().kernels_description().c_str(), lo.endpoint.ToString().c_str());
 
   std::string error;
   LiveEvent stats;

@@ -15,6 +15,13 @@ struct MicArgs {
   std::string device;   // "" = default input
   double seconds = 0;   // 0 = until Ctrl+C
   double chunk_ms = 320;
+  // Endpointing (core/capture/endpoint.h): an utterance ends after this much trailing silence,
+  // is dropped after this much silence with nothing decoded, is cut at this length; a 10 ms
+  // frame is silence under this RMS (full scale 1.0).
+  double endpoint_silence_s = 0.8;
+  double no_speech_s = 2.4;
+  double max_utterance_s = 20.0;
+  double energy_threshold = 0.01;
 };
 
 void run_transcribe_mic(LoadedModel& model, const MicArgs& args);

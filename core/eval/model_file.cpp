@@ -45,7 +45,7 @@ int64_t config_param_count(const TransducerConfig& c) {
              lstm(c.predictor_embed, c.predictor_hidden, c.predictor_layers) +
              linear(c.encoder_dim, c.joiner_dim) + linear(c.predictor_hidden, c.joiner_dim) +
              linear(c.joiner_dim, c.vocab_size) +
-             (c.ctc_weight > 0 ? linear(c.encoder_dim, c.vocab_size) : 0.0);
+             (c.ctc_weight > 0 ? linear(c.encoder_dim, c.vocab_size * c.ctc_upsample) : 0.0);
   return n > 9e18 ? INT64_MAX : static_cast<int64_t>(n);
 }
 

@@ -147,8 +147,22 @@ class Job {
       return *store_->get(id);
     }
     SubnetResult fresh = evaluate_subnet(rm_, config, set, set_name, source, quiet());
+    time_streaming(config, set, fresh);
     if (!label.empty()) fresh.label = label;
     return save(fresh);
+  }
+
+  // The streaming speed of `config` (when the caller can measure it); dense selected after.
+  void time_streaming(const SubnetConfig& config, const EvalSet& set, SubnetResult& row) {
+    if (!c_.stream_timing) return;
+    rm_.select(config);
+    try {
+      c_.stream_timing(rm_.bundle, set, row);
+    } catch (...) {
+      clear_masks(rm_.bundle.model->prunable_layers());
+      throw;
+    }
+    clear_masks(rm_.bundle.model->prunable_layers());
   }
 
   SubnetResult save(const SubnetResult& fresh) {
@@ -219,6 +233,7 @@ class Job {
     SubnetResult last;
     p.fitness = [&](const SubnetConfig& cfg) {
       last = evaluate_subnet(rm_, cfg, fit, r_.fitness_set, "evo", quiet());
+      time_streaming(cfg, fit, last);
       return last.evals.at(r_.fitness_set).wer;
     };
     const int64_t most = static_cast<int64_t>(c_.evo.population) * (c_.evo.generations + 1);

@@ -44,6 +44,11 @@ struct ParetoJobConfig {
   int64_t subset = 0;             // search fitness on the first N utterances; 0: all
   EvalOptions eval;
   bool progress = true;
+  // Measures how fast the selected sub-network (its masks are set on `bundle`) streams, and
+  // overwrites the row's rtf and latency_ms with that. The CLI passes one built on
+  // core/stream (sparse kernels, 320 ms chunks: cli/stream_timing.h); without it, rows keep the
+  // batched decode's timing from evaluate_subnet.
+  std::function<void(ModelBundle& bundle, const EvalSet& set, SubnetResult& row)> stream_timing;
 
   // InvalidArgument naming the bad value (a level outside [0, 1), a negative subset, ...).
   void Validate() const;

@@ -69,7 +69,6 @@ SubnetResult evaluate_subnet(RunModel& rm, const SubnetConfig& config, const Eva
   m.num_utts = rep.num_utts;
   r.evals[set_name] = m;
   r.rtf = rep.rtf;
-  r.latency_ms = rep.num_utts > 0 ? 1000.0 * rep.decode_s / static_cast<double>(rep.num_utts) : NAN;
   return r;
 }
 

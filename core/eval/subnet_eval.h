@@ -9,9 +9,11 @@
 //
 // Ids: SubnetConfig::id() for unstructured masks; other granularities append their name
 // ("3f9c0a1b2d-block4x4"), because the same levels give a different sub-network there.
-// Timing: rtf = decode wall time / audio duration; latency_ms = mean decode wall time per
-// utterance of the set, in ms (batched encoder + search, one thread). Both depend on the machine
-// and its load; they are measurements, not part of the identity.
+// Timing: rtf = batched decode wall time / audio duration; latency_ms is left NaN here: it is
+// the streaming recognizer's compute time per 320 ms chunk, which `pareto` measures with the
+// sparse kernels (ParetoJobConfig::stream_timing, core/stream/stream_timing.h) and which then
+// also replaces rtf by the streaming RTF. Both depend on the machine and its load; they are
+// measurements, not part of the identity.
 #pragma once
 
 #include <string>
@@ -40,7 +42,7 @@ Accounting account_subnet(const RunModel& rm, const SubnetConfig& config);
 SubnetResult describe_subnet(const RunModel& rm, const SubnetConfig& config,
                              const std::string& source);
 
-// Selects `config` (masks), decodes `set` and fills evals[set_name], rtf and latency_ms; the
+// Selects `config` (masks), decodes `set` and fills evals[set_name] and rtf; the
 // model is left with the dense net selected. Progress of the decode follows opts.progress.
 SubnetResult evaluate_subnet(RunModel& rm, const SubnetConfig& config, const EvalSet& set,
                              const std::string& set_name, const std::string& source,

@@ -56,7 +56,8 @@ struct SubnetResult {
   int64_t bytes_dense = 0;      // fp32 dense export
   int64_t bytes_sparse = 0;     // sparse export (values + indices)
   std::map<std::string, EvalMetrics> evals;  // "dev", "test", ...
-  double rtf = NAN, latency_ms = NAN;         // NaN when not measured
+  double rtf = NAN, latency_ms = NAN;         // NaN when not measured; latency_ms: compute
+                                              // time per 320 ms streaming chunk
   bool pareto = false;
 };
 

@@ -20,7 +20,8 @@ TransducerImpl::TransducerImpl(const TransducerConfig& config) : config_(config)
   joiner = register_module(
       "joiner", Joiner(c.encoder_dim, c.predictor_hidden, c.joiner_dim, c.vocab_size));
   if (c.ctc_weight > 0) {
-    ctc_head = register_module("ctc_head", torch::nn::Linear(c.encoder_dim, c.vocab_size));
+    ctc_head = register_module("ctc_head",
+                               torch::nn::Linear(c.encoder_dim, c.vocab_size * c.ctc_upsample));
   }
 }
 
@@ -81,7 +82,8 @@ torch::Tensor TransducerImpl::ctc_logits(const torch::Tensor& enc) {
   if (!has_ctc_head()) {
     throw InvalidArgument("this model has no CTC head (model.ctc_weight is 0)");
   }
-  return ctc_head->forward(enc);
+  auto logits = ctc_head->forward(enc);  // [B, T', V * k]
+  return logits.reshape({enc.size(0), enc.size(1) * config_.ctc_upsample, config_.vocab_size});
 }
 
 PrunableLayers TransducerImpl::prunable_layers() const {

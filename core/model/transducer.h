@@ -69,7 +69,8 @@ class TransducerImpl : public torch::nn::Module {
   // enc [B, T', D], pred [B, U+1, Dp] -> logits [B, T', U+1, V]
   torch::Tensor joint(const torch::Tensor& enc, const torch::Tensor& pred);
 
-  // enc [B, T', D] -> [B, T', V] unnormalised CTC logits (blank = 0). Throws InvalidArgument
+  // enc [B, T', D] -> [B, T' * k, V] unnormalised CTC logits (blank = 0), k = ctc_upsample
+  // (encoder frame t gives CTC frames t*k .. t*k+k-1). Throws InvalidArgument
   // when the config has no CTC head (ctc_weight == 0).
   torch::Tensor ctc_logits(const torch::Tensor& enc);
   bool has_ctc_head() const { return !ctc_head.is_empty(); }

@@ -35,6 +35,7 @@ const std::map<std::string, Field>& fields() {
       {"vocab_size", field(&TransducerConfig::vocab_size)},
       {"dropout", field(&TransducerConfig::dropout)},
       {"ctc_weight", field(&TransducerConfig::ctc_weight)},
+      {"ctc_upsample", field(&TransducerConfig::ctc_upsample)},
   };
   return table;
 }
@@ -58,6 +59,7 @@ void TransducerConfig::Validate() const {
   require_positive("predictor_embed", predictor_embed);
   require_positive("predictor_layers", predictor_layers);
   require_positive("predictor_hidden", predictor_hidden);
+  require_positive("ctc_upsample", ctc_upsample);
   require_positive("joiner_dim", joiner_dim);
   if (vocab_size < 2) {
     throw ConfigError("model.vocab_size must be at least 2 (blank + one token), got " +

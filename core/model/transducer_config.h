@@ -33,6 +33,8 @@ struct TransducerConfig {
   int64_t vocab_size = 29;        // including blank
   double dropout = 0.1;           // between LSTM layers, training only
   double ctc_weight = 0.0;        // auxiliary CTC head on the encoder output; 0 = no head
+  int64_t ctc_upsample = 1;       // CTC frames per encoder frame: 2 puts CTC at 20 ms, where
+                                  // fast speech still has a blank between most characters
 
   // Throws ConfigError naming the first bad key and saying what is allowed.
   void Validate() const;

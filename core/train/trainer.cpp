@@ -96,7 +96,8 @@ torch::Tensor batch_loss(Transducer& model, const Batch& b, const torch::Device&
     // its target length first, which makes the auxiliary loss ~35x smaller than the RNN-T loss
     // on character targets: measured, a 0.3 weight then never taught the encoder anything and
     // the transducer settled for the predictor's language model (same WER with zeroed audio).
-    auto ctc = torch::ctc_loss(lp, targets, enc.lens, target_lens, 0, at::Reduction::Sum,
+    auto ctc = torch::ctc_loss(lp, targets, enc.lens * model->config().ctc_upsample, target_lens,
+                               0, at::Reduction::Sum,
                                /*zero_infinity=*/true) /
                static_cast<double>(targets.size(0));
     loss = (1 - w) * loss + w * ctc;

@@ -72,6 +72,8 @@ TEST(ModelFile, ConfigParamCountIsExact) {
     c.ctc_weight = 0.3;
     c.encoder_layers = 2;
     EXPECT_EQ(config_param_count(c), Transducer(c)->num_parameters()) << name << " + ctc";
+    c.ctc_upsample = 2;
+    EXPECT_EQ(config_param_count(c), Transducer(c)->num_parameters()) << name << " + ctc x2";
   }
 }
 

@@ -24,8 +24,9 @@ TEST(TransducerConfig, JsonRoundTripKeepsEveryField) {
   c.dropout = 0.25;
   c.ctc_weight = 0.3;
   c.vocab_size = 500;
+  c.ctc_upsample = 2;
   auto j = c.to_json();
-  EXPECT_EQ(j.size(), 13u);
+  EXPECT_EQ(j.size(), 14u);
   EXPECT_EQ(j["encoder_hidden"], 384);
   EXPECT_EQ(TransducerConfig::from_json(j), c);
   EXPECT_EQ(TransducerConfig::from_json(nlohmann::json::parse(j.dump())), c);

@@ -131,6 +131,14 @@ TEST(Transducer, CtcHeadOnlyWithCtcWeight) {
   EXPECT_EQ(m->num_parameters(), without + 16 * 7 + 7);
   auto enc = torch::randn({2, 5, 16});
   EXPECT_EQ(m->ctc_logits(enc).sizes(), (std::vector<int64_t>{2, 5, 7}));
+  // Upsampled: k CTC frames per encoder frame, frame t's k rows in order.
+  c.ctc_upsample = 2;
+  Transducer up(c);
+  EXPECT_EQ(up->num_parameters(), without + 16 * 14 + 14);
+  auto lu = up->ctc_logits(enc);
+  EXPECT_EQ(lu.sizes(), (std::vector<int64_t>{2, 10, 7}));
+  auto direct = up->ctc_head->forward(enc);  // [2, 5, 14]
+  EXPECT_TRUE(torch::equal(lu[1][7], direct[1][3].narrow(0, 7, 7)));
   // CTC head is a training aid, not part of the inference network: not prunable.
   EXPECT_EQ(m->prunable_layers().size(), Transducer(small_test_config())->prunable_layers().size());
 }

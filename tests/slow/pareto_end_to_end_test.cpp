@@ -105,6 +105,9 @@ TEST(ParetoEndToEnd, OmniRunToFrontReadByAnotherProcessAndRerunAddsNothing) {
       kept += kept_units(numel[i], level);
     }
     EXPECT_EQ(r.nnz, kept) << r.id;
+    // Timing is the streaming recognizer's (sparse kernels, 320 ms chunks): measured, positive.
+    EXPECT_GT(r.rtf, 0.0) << r.id;
+    EXPECT_GT(r.latency_ms, 0.0) << r.id;
     EXPECT_EQ(r.nonzero_params - r.nnz, r.total_params - prunable) << r.id;
     if (r.source == "sweep") sweep_ids.insert(r.id);
     else EXPECT_EQ(r.source, "evo");
@@ -210,6 +213,15 @@ TEST(ParetoEndToEnd, DenseRunNeedsOneshotAndThenPrunesItsFinalWeights) {
   for (const auto& r : store.all()) EXPECT_EQ(r.source, "oneshot");
   EXPECT_LT(store.all()[1].nnz, store.all()[0].nnz);
   EXPECT_EQ(store.rank_names().size(), store.layer_names().size());
+
+  // transcribe --mic refuses impossible endpoint settings with the key named, before it looks
+  // for a device (so this holds on a machine without one too).
+  const auto bad = run_cli({"transcribe", "--run", run, "--mic", "--endpoint-silence", "-1"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("trailing_silence_s"), std::string::npos) << bad.err;
+  const auto bad2 = run_cli({"transcribe", "--run", run, "--mic", "--max-utterance", "0.5"});
+  EXPECT_EQ(bad2.exit_code, 1);
+  EXPECT_NE(bad2.err.find("max_utterance_s"), std::string::npos) << bad2.err;
 }
 
 }  // namespace
