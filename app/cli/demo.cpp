@@ -105,6 +105,16 @@ bool train_stage(const DemoArgs& a, const fs::path& corpus, const fs::path& run_
   if (a.config_file.empty()) {
     cfg.preset = "tiny";
     cfg.model = TrainConfig::preset_config("tiny");
+    // What made the tiny transducer learn the commands corpus in minutes on 2 CPU cores
+    // (experiments/learning_curve/README.md): an auxiliary CTC head at 20 ms carrying half the
+    // loss, so the encoder learns acoustics before the predictor's language model takes over,
+    // and small batches at a higher peak learning rate for more updates per minute.
+    cfg.model.ctc_weight = 0.5;
+    cfg.model.ctc_upsample = 2;
+    cfg.lr = 3e-3;
+    cfg.lr_warmup_steps = 60;
+    cfg.max_frames_per_batch = 6000;
+    cfg.max_batch = 32;
   }
   cfg.mode = TrainMode::Omni;
   cfg.steps = 0;
