@@ -94,9 +94,10 @@ TEST(ModelFile, ExportsShrinkToTheAccountedBytesAndReloadExactly) {
                 s, static_cast<long long>(r.file_bytes), static_cast<long long>(r.accounting.bytes_dense),
                 static_cast<long long>(r.accounting.bytes_stored),
                 static_cast<double>(r.file_bytes) / static_cast<double>(dense_file));
-    if (s > 0) {
-      EXPECT_LT(r.file_bytes, dense_file);
-    }
+    // At 50 % CSR (8 bytes per kept weight) is no smaller than dense, so every layer stays dense
+    // and the file is the dense file's size (metadata of equal length); from 80 % it shrinks.
+    if (s >= 0.8) EXPECT_LT(r.file_bytes, dense_file);
+    if (s == 0.5) EXPECT_EQ(r.accounting.bytes_stored, r.accounting.bytes_dense);
 
     LoadedExport e = load_export(out);
     const auto want = effective_weights(rm);
