@@ -58,6 +58,10 @@ class MaskPanel : public QWidget {
   qint64 survivors_ = 0;
   int factor_ = 1;
   NestednessReport nested_;
+  // What nested_ was computed from: selecting another sub-network of the same run (the common
+  // case, every click on the Pareto plot) must not re-check every layer at every level.
+  const void* nested_ranks_ = nullptr;
+  QVector<double> nested_ladder_;
 
   QComboBox* layer_box_;
   QSlider* slider_;

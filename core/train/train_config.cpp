@@ -48,6 +48,9 @@ void TrainConfig::Validate() const {
   require(threads >= 0, "threads", "must be >= 0 (0 = torch default)");
   require(std::isfinite(lr) && lr > 0, "lr", "must be > 0 (got " + std::to_string(lr) + ")");
   require(lr_warmup_steps >= 0, "lr_warmup_steps", "must be >= 0");
+  require(fraction(ctc_warmup) && ctc_warmup < 1, "ctc_warmup", "must be in [0, 1)");
+  require(ctc_warmup == 0 || model.ctc_weight > 0, "ctc_warmup",
+          "needs the CTC head (model.ctc_weight > 0)");
   require(lr_final > 0 && lr_final <= 1, "lr_final", "must be in (0, 1]");
   require(std::isfinite(grad_clip) && grad_clip > 0, "grad_clip", "must be > 0");
   require(std::isfinite(weight_decay) && weight_decay >= 0, "weight_decay", "must be >= 0");
@@ -96,6 +99,7 @@ nlohmann::json TrainConfig::to_json() const {
       {"seed", seed},
       {"lr", lr},
       {"lr_warmup_steps", lr_warmup_steps},
+      {"ctc_warmup", ctc_warmup},
       {"lr_final", lr_final},
       {"grad_clip", grad_clip},
       {"weight_decay", weight_decay},
@@ -149,6 +153,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   f.get("seed", c.seed);
   f.get("lr", c.lr);
   f.get("lr_warmup_steps", c.lr_warmup_steps);
+  f.get("ctc_warmup", c.ctc_warmup);
   f.get("lr_final", c.lr_final);
   f.get("grad_clip", c.grad_clip);
   f.get("weight_decay", c.weight_decay);

@@ -65,6 +65,10 @@ struct TrainConfig {
 
   double lr = 2e-3;                   // peak learning rate (Adam)
   int64_t lr_warmup_steps = 150;
+  double ctc_warmup = 0.0;            // progress fraction trained on the CTC loss alone (encoder
+                                      // + CTC head, no predictor/joiner: ~2x cheaper a pass);
+                                      // without it the transducer settled on guessing the first
+                                      // word at frame 0 from its prior (learning_curve/README.md)
   double lr_final = 0.1;              // final lr as a fraction of the peak (cosine decay)
   double grad_clip = 5.0;
   double weight_decay = 0.0;

@@ -80,28 +80,30 @@ double progress_of(const TrainConfig& c, const State& s) {
   return std::min(p, 1.0);
 }
 
-// The loss of one sub-network on one batch: RNN-T (+ weighted CTC when the model has a head).
-torch::Tensor batch_loss(Transducer& model, const Batch& b, const torch::Device& device) {
+// The loss of one sub-network on one batch: RNN-T (+ weighted CTC when the model has a head);
+// CTC alone when ctc_only (the CTC warm-up: no predictor or joiner, about 3x cheaper a pass).
+torch::Tensor batch_loss(Transducer& model, const Batch& b, const torch::Device& device,
+                         bool ctc_only) {
   auto feats = b.feats.to(device), feat_lens = b.feat_lens.to(device);
   auto targets = b.targets.to(device), target_lens = b.target_lens.to(device);
   EncoderOutput enc = model->encode(feats, feat_lens);
-  auto sos = torch::zeros({targets.size(0), 1}, targets.options());
-  PredictorOutput pred = model->predict(torch::cat({sos, targets}, 1));
-  torch::Tensor logits = model->joint(enc.enc, pred.pred);  // [B, T', U+1, V]
-  torch::Tensor loss = rnnt_loss(logits, targets, enc.lens, target_lens, 0, Reduction::Mean);
-  const double w = model->config().ctc_weight;
-  if (w > 0) {
+  auto ctc_loss = [&] {
     auto lp = torch::log_softmax(model->ctc_logits(enc.enc), -1).transpose(0, 1);  // [T', B, V]
     // Per utterance, like the RNN-T loss. LibTorch's Mean divides each utterance's CTC loss by
     // its target length first, which makes the auxiliary loss ~35x smaller than the RNN-T loss
     // on character targets: measured, a 0.3 weight then never taught the encoder anything and
     // the transducer settled for the predictor's language model (same WER with zeroed audio).
-    auto ctc = torch::ctc_loss(lp, targets, enc.lens * model->config().ctc_upsample, target_lens,
-                               0, at::Reduction::Sum,
-                               /*zero_infinity=*/true) /
-               static_cast<double>(targets.size(0));
-    loss = (1 - w) * loss + w * ctc;
-  }
+    return torch::ctc_loss(lp, targets, enc.lens * model->config().ctc_upsample, target_lens, 0,
+                           at::Reduction::Sum, /*zero_infinity=*/true) /
+           static_cast<double>(targets.size(0));
+  };
+  if (ctc_only) return ctc_loss();
+  auto sos = torch::zeros({targets.size(0), 1}, targets.options());
+  PredictorOutput pred = model->predict(torch::cat({sos, targets}, 1));
+  torch::Tensor logits = model->joint(enc.enc, pred.pred);  // [B, T', U+1, V]
+  torch::Tensor loss = rnnt_loss(logits, targets, enc.lens, target_lens, 0, Reduction::Mean);
+  const double w = model->config().ctc_weight;
+  if (w > 0) loss = (1 - w) * loss + w * ctc_loss();
   return loss;
 }
 
@@ -324,7 +326,8 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
     for (const SubnetConfig& sc : plan) {
       if (sc.is_dense()) clear_masks(layers);
       else policy->ranks()->apply(layers, sc);
-      torch::Tensor loss = batch_loss(bundle.model, batch, device);
+      torch::Tensor loss =
+          batch_loss(bundle.model, batch, device, progress < cfg_.ctc_warmup);
       if (!std::isfinite(loss.item<double>()))
         throw Error(fmt::format("training diverged at step {}: loss is {} (lower --lr?)", st.step,
                                 loss.item<double>()));

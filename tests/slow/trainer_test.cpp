@@ -9,6 +9,8 @@
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <iterator>
+#include <map>
 #include <thread>
 
 #include "core/data/synth_corpus.h"
@@ -214,13 +216,68 @@ TEST(Trainer, ResumeWithAnotherModelConfigIsRefusedAndNothingIsOverwritten) {
   EXPECT_NE(r.err.find("--resume"), std::string::npos) << r.err;
 }
 
+// The CTC warm-up trains the encoder and the CTC head alone: the predictor and the joiner keep
+// their initial weights (the same seed gives the same initial weights in every run) until the
+// warm-up ends, then train like everything else.
+TEST(Trainer, CtcWarmupLeavesPredictorAndJoinerUntouchedUntilItEnds) {
+  test::TempDir dir;
+  auto config = [&](const std::string& name, double warmup) {
+    const fs::path p = dir / name;
+    std::ofstream(p) << R"({"max_frames_per_batch": 1200, "max_batch": 6, "eval_utterances": 4,
+      "log_every": 1, "lr_warmup_steps": 2, "ctc_warmup": )" << warmup << R"(,
+      "model": {"encoder_layers": 1, "encoder_hidden": 64, "encoder_dim": 48, "input_dim": 48,
+                "predictor_embed": 16, "predictor_hidden": 48, "joiner_dim": 48,
+                "ctc_weight": 0.5, "ctc_upsample": 2}})";
+    return p.string();
+  };
+  const std::string cfg = config("long.json", 0.9);
+  auto train = [&](const std::string& name, const std::string& steps, const std::string& extra_cfg) {
+    const fs::path run = dir / name;
+    std::vector<std::string> a{"-q", "train", "--data", corpus().string(), "--run", run.string(),
+                               "--config", extra_cfg, "--mode", "dense", "--steps", steps,
+                               "--eval-every", "1000"};
+    auto r = test::run_cli(a);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    auto c = load_latest_checkpoint(RunDir::open(run));
+    std::map<std::string, at::Tensor> w;
+    if (c) for (auto& [n, t] : c->second.weights) w[n] = t;
+    return w;
+  };
+  // Steps 0..3 of 4 all have progress < 0.9: CTC only. Steps 0..1 of 2 as well.
+  auto two = train("two", "2", cfg);
+  auto four = train("four", "4", cfg);
+  // The same config with a short warm-up (0.3 of 4 steps: steps 0-1), then the full loss.
+  const std::string short_cfg = config("short.json", 0.3);
+  auto mixed = train("mixed", "4", short_cfg);
+  ASSERT_FALSE(two.empty());
+  ASSERT_EQ(two.size(), four.size());
+  int frozen = 0, trained = 0;
+  for (const auto& [name, t] : two) {
+    const bool rnnt_only = name.rfind("model.predictor.", 0) == 0 ||
+                           name.rfind("model.joiner.", 0) == 0 ||
+                           name.rfind("model.embedding.", 0) == 0;
+    if (rnnt_only) {
+      EXPECT_TRUE(t.equal(four.at(name))) << name << " changed during the CTC warm-up";
+      EXPECT_FALSE(t.equal(mixed.at(name))) << name << " did not train after the warm-up";
+      ++frozen;
+    } else if (name.rfind("model.encoder.", 0) == 0 || name.rfind("model.ctc_head.", 0) == 0) {
+      EXPECT_FALSE(t.equal(four.at(name))) << name << " did not train during the CTC warm-up";
+      ++trained;
+    }
+  }
+  EXPECT_GT(frozen, 5);
+  EXPECT_GT(trained, 5);
+}
+
 TEST(Trainer, BadConfigsGiveOneLineErrors) {
   test::TempDir dir;
   struct Case {
     std::string extra, expect;
   };
   for (const Case& c : {Case{R"(, "lr": -1)", "lr"}, Case{R"(, "no_such_key": 1)", "no_such_key"},
-                        Case{R"(, "omni": {"k": 1})", "omni.k"}}) {
+                        Case{R"(, "omni": {"k": 1})", "omni.k"},
+                        // A CTC warm-up needs the CTC head (model.ctc_weight > 0).
+                        Case{R"(, "ctc_warmup": 0.3)", "ctc_warmup"}}) {
     auto r = test::run_cli({"train", "--data", corpus().string(), "--run", (dir / "r").string(),
                             "--config", tiny_config(dir.path(), c.extra).string(), "--steps", "2"});
     EXPECT_EQ(r.exit_code, 1) << c.extra;

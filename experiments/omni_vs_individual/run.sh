@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The paper's claim on the built-in commands corpus (issue 4): one omni-sparsity supernet against
+# individually pruned baselines (gradual magnitude pruning, one model per target) and the floor
+# (one-shot magnitude pruning of a dense model, no retraining), every model with the SAME number
+# of forward+backward passes, all scored on the held-out-voice test set.
+#
+#   bash experiments/omni_vs_individual/run.sh            # PASSES=1500, two lanes (2 cores)
+#
+# Budget: PASSES passes per model. gmp and dense do one pass per optimiser step, so STEPS=PASSES;
+# the supernet does one pass per step during its dense warm-up (15 % of the run) and k=4 (dense,
+# sparsest, 2 random) after it, so it gets PASSES / 3.55 optimiser steps. Every run starts with
+# a CTC-only warm-up of the same number of passes (WARM, 40 % of PASSES: learning_curve/README.md).
+# Writes OUT (default experiments/omni_vs_individual/out), RESULTS.md next to this script and
+# front.png (the workbench's Pareto panel, rendered offscreen, all runs overlaid, test set).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+HERE=experiments/omni_vs_individual
+BIN=${BIN:-build/bin/omnisparse}
+WB=${WB:-build/bin/omnisparse-workbench}
+PASSES=${PASSES:-1500}
+TARGETS=${TARGETS:-"0.5 0.7 0.8 0.9"}
+OUT=${OUT:-$HERE/out}
+CORPUS=${CORPUS:-experiments/learning_curve/corpus-commands}
+[ -x "$BIN" ] || bash scripts/build.sh
+[ -f "$CORPUS/corpus.json" ] || "$BIN" synth --out "$CORPUS" --utterances 3000 --domain commands --seed 1
+mkdir -p "$OUT"
+
+WARM=0.4  # CTC-only warm-up: the first 40 % of the passes
+# Omni: warm-up w=0.15 of the steps at 1 pass, the rest at k=4: passes = S * (w + 4 (1 - w)).
+OMNI_STEPS=$(python3 -c "print(round($PASSES / (0.15 + 4 * 0.85)))")
+# The step fraction that holds its first 40 % of passes: the dense warm-up, then k per step.
+OMNI_WARM=$(python3 -c "
+s=$OMNI_STEPS; d=0.15*s; w=$WARM*$PASSES
+print(round((w if w <= d else d + (w - d) / 4) / s, 4))")
+
+train() {  # NAME MODE STEPS CTC_WARMUP_FRACTION [extra...]
+  local name=$1 mode=$2 steps=$3 warm=$4; shift 4
+  [ -f "$OUT/$name/done" ] && return 0
+  rm -rf "$OUT/$name"
+  python3 -c "import json; c=json.load(open('$HERE/base.json')); c['ctc_warmup']=$warm; json.dump(c, open('$OUT/$name.json','w'), indent=1)"
+  "$BIN" train --data "$CORPUS" --run "$OUT/$name" --mode "$mode" --steps "$steps" \
+    --config "$OUT/$name.json" --eval-every 250 --checkpoint-every 250 "$@" > "$OUT/$name.log" 2>&1
+  touch "$OUT/$name/done"
+}
+
+# Two lanes, one torch thread each (the 2-core machine): the supernet + half the baselines, the
+# dense model (for the one-shot floor) + the other half.
+set -- $TARGETS
+(
+  train omni omni "$OMNI_STEPS" "$OMNI_WARM"
+  for t in "$1" "$2"; do train "gmp-$t" gmp "$PASSES" "$WARM" --target-sparsity "$t"; done
+) &
+A=$!
+(
+  train dense dense "$PASSES" "$WARM"
+  for t in "$3" "$4"; do train "gmp-$t" gmp "$PASSES" "$WARM" --target-sparsity "$t"; done
+) &
+B=$!
+wait $A
+wait $B
+
+# Test-set scores (held-out voices), one JSON per model and level.
+for t in 0 $TARGETS; do
+  "$BIN" --json eval --run "$OUT/omni" --sparsity "$t" --data "$CORPUS/test" --out "$OUT/eval/omni-$t" > "$OUT/omni-$t.json"
+  if [ "$t" = 0 ]; then
+    "$BIN" --json eval --run "$OUT/dense" --data "$CORPUS/test" --out "$OUT/eval/dense" > "$OUT/dense-0.json"
+  else
+    "$BIN" --json eval --run "$OUT/dense" --oneshot --sparsity "$t" --data "$CORPUS/test" --out "$OUT/eval/oneshot-$t" > "$OUT/oneshot-$t.json"
+    "$BIN" --json eval --run "$OUT/gmp-$t" --sparsity "$t" --data "$CORPUS/test" --out "$OUT/eval/gmp-$t" > "$OUT/gmp-$t.json"
+  fi
+done
+
+# The same points in each run's results.h5 (set "test"), for the overlaid Pareto plot.
+LEVELS="0 $TARGETS"
+"$BIN" pareto --run "$OUT/omni" --data "$CORPUS" --set test --levels $LEVELS > /dev/null
+"$BIN" pareto --run "$OUT/dense" --data "$CORPUS" --set test --oneshot --levels $LEVELS > /dev/null
+for t in $TARGETS; do "$BIN" pareto --run "$OUT/gmp-$t" --data "$CORPUS" --set test --levels "$t" > /dev/null; done
+RUNS=("$OUT/omni" "$OUT/dense")
+for t in $TARGETS; do RUNS+=("$OUT/gmp-$t"); done
+if [ -x "$WB" ]; then
+  "$WB" --screenshot "$HERE/front.png" --panel pareto "${RUNS[@]}" || echo "screenshot failed" >&2
+fi
+
+python3 "$HERE/table.py" "$OUT" "$CORPUS" "$PASSES" "$TARGETS" | tee "$HERE/RESULTS.md"
