@@ -122,6 +122,7 @@ bool MainWindow::openRun(const QString& dir, QString* error) {
   pareto_->addRun(abs);
   runs_->addRun(abs);
   QSettings().setValue("runs/last_dir", QFileInfo(abs).absolutePath());
+  if (QFileInfo::exists(QDir(abs).filePath("run.json"))) WelcomeView::rememberRun(abs);
   statusBar()->showMessage(QString("Opened %1").arg(abs), 5000);
   updateView();
   return true;

@@ -9,6 +9,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QSettings>
 #include <QVBoxLayout>
 
 namespace omnisparse::workbench {
@@ -23,7 +24,17 @@ WelcomeView::WelcomeView(QWidget* parent) : QWidget(parent) {
       "demo synthesise a small corpus and train a tiny supernet on this machine (a few minutes).",
       this);
   text->setWordWrap(true);
-  text->setMaximumWidth(640);
+  // A fixed width and the height its wrapped text needs there: a word-wrapped label centred in
+  // a layout (AlignHCenter) otherwise gets its unwrapped size hint's height and is cut off.
+  text->setFixedWidth(600);
+  text->setMinimumHeight(text->heightForWidth(600));
+  recent_title_ = new QLabel("<b>Recent runs</b>", this);
+  recent_title_->setFixedWidth(600);
+  recent_box_ = new QWidget(this);
+  recent_box_->setFixedWidth(600);
+  auto* recent_layout = new QVBoxLayout(recent_box_);
+  recent_layout->setContentsMargins(0, 0, 0, 0);
+  recent_layout->setSpacing(2);
   open_ = new QPushButton("Open run directory...", this);
   demo_ = new QPushButton("Create the built-in demo", this);
   for (QPushButton* b : {open_, demo_}) {
@@ -32,21 +43,22 @@ WelcomeView::WelcomeView(QWidget* parent) : QWidget(parent) {
   }
   progress_ = new QProgressBar(this);
   progress_->setRange(0, 0);
-  progress_->setMaximumWidth(640);
+  progress_->setFixedWidth(600);
   progress_->hide();
   status_ = new QLabel(this);
   status_->setWordWrap(true);
-  status_->setMaximumWidth(640);
+  status_->setFixedWidth(600);
   log_ = new QPlainTextEdit(this);
   log_->setReadOnly(true);
-  log_->setMaximumWidth(640);
+  log_->setFixedWidth(600);
   log_->setMaximumHeight(180);
   log_->setFont(QFont("DejaVu Sans Mono", 8));
   log_->hide();
 
   auto* v = new QVBoxLayout(this);
   v->addStretch(1);
-  for (QWidget* w : std::initializer_list<QWidget*>{title, text, open_, demo_, progress_, status_, log_})
+  for (QWidget* w : std::initializer_list<QWidget*>{title, text, open_, demo_, progress_, status_,
+                                                    log_, recent_title_, recent_box_})
     v->addWidget(w, 0, Qt::AlignHCenter);
   v->addStretch(2);
 
@@ -92,6 +104,45 @@ void WelcomeView::createDemo(const QString& out_dir) {
   progress_->show();
   status_->setText(QString("Creating the demo in %1 ...").arg(demo_dir_));
   job_.start(widgets::cli_program(), {"demo", "--quick", "--out", demo_dir_});
+}
+
+void WelcomeView::rememberRun(const QString& dir) {
+  QSettings settings;
+  QStringList runs = settings.value("runs/recent").toStringList();
+  runs.removeAll(dir);
+  runs.prepend(dir);
+  while (runs.size() > 8) runs.removeLast();
+  settings.setValue("runs/recent", runs);
+}
+
+QStringList WelcomeView::recentRuns() {
+  QStringList out;
+  for (const QString& d : QSettings().value("runs/recent").toStringList())
+    if (QFileInfo::exists(QDir(d).filePath("run.json"))) out << d;
+  return out;
+}
+
+int WelcomeView::recentCount() const { return recent_box_->findChildren<QPushButton*>().size(); }
+
+void WelcomeView::refreshRecent() {
+  for (QPushButton* b : recent_box_->findChildren<QPushButton*>()) delete b;
+  const QStringList runs = recentRuns();
+  for (const QString& d : runs) {
+    auto* b = new QPushButton(QString("%1   —   %2").arg(QFileInfo(d).fileName(), d), recent_box_);
+    b->setFlat(true);
+    b->setStyleSheet("text-align: left; color: #1f5fa8; padding: 2px 4px;");
+    b->setCursor(Qt::PointingHandCursor);
+    b->setToolTip("Open " + d);
+    connect(b, &QPushButton::clicked, this, [this, d] { Q_EMIT openRuns({d}); });
+    recent_box_->layout()->addWidget(b);
+  }
+  recent_title_->setVisible(!runs.isEmpty());
+  recent_box_->setVisible(!runs.isEmpty());
+}
+
+void WelcomeView::showEvent(QShowEvent* e) {
+  refreshRecent();
+  QWidget::showEvent(e);
 }
 
 QStringList WelcomeView::findRuns(const QString& dir) {

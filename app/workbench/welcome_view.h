@@ -24,6 +24,16 @@ class WelcomeView : public QWidget {
   // Run directories (holding run.json) at `dir` or up to two levels below it.
   static QStringList findRuns(const QString& dir);
 
+  // Recently opened runs (QSettings "runs/recent", newest first, at most 8).
+  static void rememberRun(const QString& dir);
+  static QStringList recentRuns();  // only those that still exist
+  // Rebuilds the "Recent runs" list from QSettings.
+  void refreshRecent();
+  int recentCount() const;
+
+ protected:
+  void showEvent(QShowEvent* e) override;
+
  Q_SIGNALS:
   void openRequested();
   void openRuns(const QStringList& dirs);
@@ -35,6 +45,8 @@ class WelcomeView : public QWidget {
   QProgressBar* progress_;
   QLabel* status_;
   QPlainTextEdit* log_;
+  QLabel* recent_title_;
+  QWidget* recent_box_;
 };
 
 }  // namespace omnisparse::workbench

@@ -5,6 +5,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QSettings>
 #include <QTextStream>
 
 #include "app/workbench/main_window.h"
@@ -24,12 +25,15 @@ void settle(int ms) {
 int screenshot(MainWindow& window, const QStringList& runs, const QString& panel,
                const QString& out) {
   QTextStream err(stderr);
-  if (runs.isEmpty()) {
-    err << "error: --screenshot needs a RUN directory\n";
+  // "welcome": the first-launch view, with no run open.
+  const bool welcome = panel.compare("welcome", Qt::CaseInsensitive) == 0;
+  if (!welcome && !window.panel(panel)) {
+    err << "error: --panel must be training, pareto, masks, live or welcome (got '" << panel
+        << "')\n";
     return 2;
   }
-  if (!window.panel(panel)) {
-    err << "error: --panel must be training, pareto or masks (got '" << panel << "')\n";
+  if (runs.isEmpty() && !welcome) {
+    err << "error: --screenshot needs a RUN directory (except --panel welcome)\n";
     return 2;
   }
   for (const QString& r : runs) {
@@ -41,8 +45,10 @@ int screenshot(MainWindow& window, const QStringList& runs, const QString& panel
   }
   window.resize(1400, 860);
   window.show();
-  window.showPanel(panel);
-  window.selectFirstFrontSubnet();
+  if (!welcome) {
+    window.showPanel(panel);
+    window.selectFirstFrontSubnet();
+  }
   settle(400);
   if (!window.grab().save(out)) {
     err << "error: cannot write " << out << "\n";
@@ -61,12 +67,18 @@ int run(QApplication& app) {
   parser.addVersionOption();
   parser.addPositionalArgument("runs", "Run directories to open", "[RUN...]");
   QCommandLineOption shot("screenshot", "Render a panel offscreen to OUT.png and exit", "OUT.png");
-  QCommandLineOption panel("panel", "Panel for --screenshot: training, pareto or masks", "NAME",
+  QCommandLineOption panel("panel", "Panel for --screenshot: training, pareto, masks, live or welcome", "NAME",
                            "training");
   parser.addOption(shot);
   parser.addOption(panel);
   parser.process(app);
 
+  if (parser.isSet(shot)) {
+    // A render is not a session: it neither reads the user's window state and recent runs
+    // (so screenshots look the same everywhere) nor adds the runs it opens to them.
+    QCoreApplication::setOrganizationName("omnisparse-screenshot");
+    QSettings().clear();
+  }
   MainWindow window;
   if (parser.isSet(shot))
     return screenshot(window, parser.positionalArguments(), parser.value(panel), parser.value(shot));

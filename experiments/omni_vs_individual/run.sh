@@ -5,6 +5,8 @@
 # of forward+backward passes, all scored on the held-out-voice test set.
 #
 #   bash experiments/omni_vs_individual/run.sh            # PASSES=1500, two lanes (2 cores)
+#   OMNI=omni-k2 OMNI_K=2 OMNI_WARMUP=0.4 OMNI_RAMP=0.8 OMNI_CTC_WARMUP=0.3 \
+#     bash experiments/omni_vs_individual/run.sh          # another supernet schedule, same baselines
 #
 # Budget: PASSES passes per model. gmp and dense do one pass per optimiser step, so STEPS=PASSES;
 # the supernet does one pass per step during its dense warm-up (15 % of the run) and k=4 (dense,
@@ -26,18 +28,25 @@ CORPUS=${CORPUS:-experiments/learning_curve/corpus-commands}
 mkdir -p "$OUT"
 
 WARM=0.4  # CTC-only warm-up: the first 40 % of the passes
-# Omni: warm-up w=0.15 of the steps at 1 pass, the rest at k=4: passes = S * (w + 4 (1 - w)).
-OMNI_STEPS=$(python3 -c "print(round($PASSES / (0.15 + 4 * 0.85)))")
+# The supernet's schedule (omni.k, omni.warmup, omni.ramp_end) and its run name.
+OMNI_K=${OMNI_K:-4}
+OMNI_WARMUP=${OMNI_WARMUP:-0.15}
+OMNI_RAMP=${OMNI_RAMP:-0.6}
+OMNI=${OMNI:-omni}
+# Omni: dense warm-up w of the steps at 1 pass, the rest at k: passes = S * (w + k (1 - w)).
+OMNI_STEPS=$(python3 -c "print(round($PASSES / ($OMNI_WARMUP + $OMNI_K * (1 - $OMNI_WARMUP))))")
 # The step fraction that holds its first 40 % of passes: the dense warm-up, then k per step.
 OMNI_WARM=$(python3 -c "
-s=$OMNI_STEPS; d=0.15*s; w=$WARM*$PASSES
-print(round((w if w <= d else d + (w - d) / 4) / s, 4))")
+s=$OMNI_STEPS; d=$OMNI_WARMUP*s; w=$WARM*$PASSES
+print(round((w if w <= d else d + (w - d) / $OMNI_K) / s, 4))")
+OMNI_WARM=${OMNI_CTC_WARMUP:-$OMNI_WARM}  # or given as a fraction of its steps
+OMNI_CFG="{\"k\": $OMNI_K, \"warmup\": $OMNI_WARMUP, \"ramp_end\": $OMNI_RAMP}"
 
-train() {  # NAME MODE STEPS CTC_WARMUP_FRACTION [extra...]
-  local name=$1 mode=$2 steps=$3 warm=$4; shift 4
+train() {  # NAME MODE STEPS CTC_WARMUP_FRACTION OMNI_JSON [extra...]
+  local name=$1 mode=$2 steps=$3 warm=$4 omni=$5; shift 5
   [ -f "$OUT/$name/done" ] && return 0
   rm -rf "$OUT/$name"
-  python3 -c "import json; c=json.load(open('$HERE/base.json')); c['ctc_warmup']=$warm; json.dump(c, open('$OUT/$name.json','w'), indent=1)"
+  python3 -c "import json; c=json.load(open('$HERE/base.json')); c['ctc_warmup']=$warm; c['omni']=json.loads('$omni'); json.dump(c, open('$OUT/$name.json','w'), indent=1)"
   "$BIN" train --data "$CORPUS" --run "$OUT/$name" --mode "$mode" --steps "$steps" \
     --config "$OUT/$name.json" --eval-every 250 --checkpoint-every 250 "$@" > "$OUT/$name.log" 2>&1
   touch "$OUT/$name/done"
@@ -47,13 +56,13 @@ train() {  # NAME MODE STEPS CTC_WARMUP_FRACTION [extra...]
 # dense model (for the one-shot floor) + the other half.
 set -- $TARGETS
 (
-  train omni omni "$OMNI_STEPS" "$OMNI_WARM"
-  for t in "$1" "$2"; do train "gmp-$t" gmp "$PASSES" "$WARM" --target-sparsity "$t"; done
+  train "$OMNI" omni "$OMNI_STEPS" "$OMNI_WARM" "$OMNI_CFG"
+  for t in "$1" "$2"; do train "gmp-$t" gmp "$PASSES" "$WARM" "{}" --target-sparsity "$t"; done
 ) &
 A=$!
 (
-  train dense dense "$PASSES" "$WARM"
-  for t in "$3" "$4"; do train "gmp-$t" gmp "$PASSES" "$WARM" --target-sparsity "$t"; done
+  train dense dense "$PASSES" "$WARM" "{}"
+  for t in "$3" "$4"; do train "gmp-$t" gmp "$PASSES" "$WARM" "{}" --target-sparsity "$t"; done
 ) &
 B=$!
 wait $A
@@ -61,7 +70,7 @@ wait $B
 
 # Test-set scores (held-out voices), one JSON per model and level.
 for t in 0 $TARGETS; do
-  "$BIN" --json eval --run "$OUT/omni" --sparsity "$t" --data "$CORPUS/test" --out "$OUT/eval/omni-$t" > "$OUT/omni-$t.json"
+  "$BIN" --json eval --run "$OUT/$OMNI" --sparsity "$t" --data "$CORPUS/test" --out "$OUT/eval/$OMNI-$t" > "$OUT/$OMNI-$t.json"
   if [ "$t" = 0 ]; then
     "$BIN" --json eval --run "$OUT/dense" --data "$CORPUS/test" --out "$OUT/eval/dense" > "$OUT/dense-0.json"
   else
@@ -72,13 +81,13 @@ done
 
 # The same points in each run's results.h5 (set "test"), for the overlaid Pareto plot.
 LEVELS="0 $TARGETS"
-"$BIN" pareto --run "$OUT/omni" --data "$CORPUS" --set test --levels $LEVELS > /dev/null
+"$BIN" pareto --run "$OUT/$OMNI" --data "$CORPUS" --set test --levels $LEVELS > /dev/null
 "$BIN" pareto --run "$OUT/dense" --data "$CORPUS" --set test --oneshot --levels $LEVELS > /dev/null
 for t in $TARGETS; do "$BIN" pareto --run "$OUT/gmp-$t" --data "$CORPUS" --set test --levels "$t" > /dev/null; done
-RUNS=("$OUT/omni" "$OUT/dense")
+RUNS=("$OUT/$OMNI" "$OUT/dense")
 for t in $TARGETS; do RUNS+=("$OUT/gmp-$t"); done
 if [ -x "$WB" ]; then
   "$WB" --screenshot "$HERE/front.png" --panel pareto "${RUNS[@]}" || echo "screenshot failed" >&2
 fi
 
-python3 "$HERE/table.py" "$OUT" "$CORPUS" "$PASSES" "$TARGETS" | tee "$HERE/RESULTS.md"
+python3 "$HERE/table.py" "$OUT" "$CORPUS" "$PASSES" "$TARGETS" "$OMNI" | tee "$HERE/RESULTS${OMNI#omni}.md"

@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 
 out, corpus, passes, targets = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4].split()
+omni = sys.argv[5] if len(sys.argv) > 5 else "omni"
+omni_cfg = json.loads((out / f"{omni}.json").read_text()) if (out / f"{omni}.json").exists() else {}
 cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
             if l.startswith("model name")), platform.processor())
 
@@ -35,19 +37,21 @@ print(f"- model: tiny preset (1.81 M parameters with its CTC head), CTC weight 0
       f"CTC-only warm-up for the first 40 % of the passes, no waveform augmentation")
 print(f"- budget: {passes} forward+backward passes per model; machine: {cpu}, 1 torch thread per "
       "run, two runs at a time on the 2-core VM")
+print(f"- supernet `{omni}`: omni config {json.dumps(omni_cfg.get('omni', {}))}, CTC-only warm-up "
+      f"{omni_cfg.get('ctc_warmup')} of its steps")
 print("- WER: greedy decoding, whole test set; in brackets: non-zero parameters of the prunable "
       "layers\n")
 print("| sparsity | omni supernet (one model) | gmp, one model per target | one-shot of the dense model |")
 print("|---:|---:|---:|---:|")
-print(f"| 0 % (dense) | {cell(score('omni-0'))} | {cell(score('dense-0'))} (dense baseline) | — |")
+print(f"| 0 % (dense) | {cell(score(f'{omni}-0'))} | {cell(score('dense-0'))} (dense baseline) | — |")
 for t in targets:
-    print(f"| {round(100 * float(t))} % | {cell(score(f'omni-{t}'))} | {cell(score(f'gmp-{t}'))} | "
+    print(f"| {round(100 * float(t))} % | {cell(score(f'{omni}-{t}'))} | {cell(score(f'gmp-{t}'))} | "
           f"{cell(score(f'oneshot-{t}'))} |")
 print()
 print("| model | passes | optimiser steps | training wall time |")
 print("|---|---:|---:|---:|")
 total_p, total_s = 0, 0.0
-for run in ["omni", "dense"] + [f"gmp-{t}" for t in targets]:
+for run in [omni, "dense"] + [f"gmp-{t}" for t in targets]:
     p, s, w = cost(run)
     if run.startswith("gmp"):
         total_p += p

@@ -12,30 +12,12 @@
 
 #include "tests/test_support.h"
 #include "tests/widgets/qt_app.h"
+#include "tests/widgets/trained_run.h"
 #include "widgets/export_dialog.h"
 
 namespace omnisparse::widgets {
 namespace {
 namespace fs = std::filesystem;
-
-// One trained tiny omni run for the whole binary (a few seconds of real training).
-const fs::path& trained_run() {
-  static test::TempDir* dir = new test::TempDir("omnisparse-export-dialog");
-  static fs::path run;
-  if (run.empty()) {
-    const std::string corpus = (*dir / "corpus").string();
-    const auto s = test::run_cli({"-q", "synth", "--out", corpus, "--utterances", "24", "--seed", "5"});
-    EXPECT_EQ(s.exit_code, 0) << s.err;
-    std::ofstream(*dir / "train.json") << R"({"max_frames_per_batch": 800, "max_batch": 4,
-      "eval_utterances": 2, "eval_levels": [0.0], "checkpoint_every": 1000, "eval_every": 1000,
-      "lr_warmup_steps": 2, "omni": {"k": 2, "refresh_every": 2, "warmup": 0.1, "ramp_end": 0.5}})";
-    const auto t = test::run_cli({"-q", "train", "--data", corpus, "--run", (*dir / "run").string(),
-                                  "--config", (*dir / "train.json").string(), "--steps", "4"}, 240);
-    EXPECT_EQ(t.exit_code, 0) << t.err;
-    run = *dir / "run";
-  }
-  return run;
-}
 
 // The dialog's child processes run the CLI this test build made.
 void use_built_cli() { qputenv("OMNISPARSE_CLI", OMNISPARSE_CLI); }
