@@ -72,32 +72,42 @@ Checkpoint checkpoint_from_file(const SafetensorsFile& f) {
 
 NamedTensors adam_state_tensors(torch::optim::Adam& adam,
                                 const std::vector<std::pair<std::string, at::Tensor>>& params,
-                                int64_t* step_out) {
+                                std::map<std::string, int64_t>* steps_out) {
   NamedTensors out;
-  int64_t step = 0;
   auto& state = adam.state();
+  if (steps_out) steps_out->clear();
   for (const auto& [name, p] : params) {
     auto it = state.find(param_key(p));
     if (it == state.end()) continue;  // no step taken yet
     auto& s = static_cast<torch::optim::AdamParamState&>(*it->second);
-    step = s.step();
+    if (steps_out) (*steps_out)[name] = s.step();
     out.emplace_back("optim." + name + ".exp_avg", s.exp_avg().detach().to(at::kCPU).contiguous());
     out.emplace_back("optim." + name + ".exp_avg_sq",
                      s.exp_avg_sq().detach().to(at::kCPU).contiguous());
   }
-  if (step_out) *step_out = step;
   return out;
 }
 
 void restore_adam_state(torch::optim::Adam& adam,
                         const std::vector<std::pair<std::string, at::Tensor>>& params,
                         const NamedTensors& tensors, int64_t step,
+                        const std::map<std::string, int64_t>& steps,
                         const std::filesystem::path& source) {
   if (tensors.empty()) return;
   std::unordered_map<std::string, const at::Tensor*> by_name;
   for (const auto& [n, t] : tensors) by_name[n] = &t;
   auto& state = adam.state();
   for (const auto& [name, p] : params) {
+    int64_t param_step = step;
+    if (!steps.empty()) {
+      auto st = steps.find(name);
+      if (st == steps.end()) {
+        if (by_name.count("optim." + name + ".exp_avg"))
+          throw FormatError(source, "optimizer state for '" + name + "' has no step count");
+        continue;  // no Adam step taken for it yet
+      }
+      param_step = st->second;
+    }
     auto a = by_name.find("optim." + name + ".exp_avg");
     auto b = by_name.find("optim." + name + ".exp_avg_sq");
     if (a == by_name.end() || b == by_name.end())
@@ -105,7 +115,7 @@ void restore_adam_state(torch::optim::Adam& adam,
     if (a->second->sizes() != p.sizes() || b->second->sizes() != p.sizes())
       throw FormatError(source, "optimizer state for '" + name + "' has the wrong shape");
     auto s = std::make_unique<torch::optim::AdamParamState>();
-    s->step(step);
+    s->step(param_step);
     s->exp_avg(a->second->to(p.device()).clone());
     s->exp_avg_sq(b->second->to(p.device()).clone());
     state[param_key(p)] = std::move(s);

@@ -40,13 +40,19 @@ Checkpoint checkpoint_from_file(const SafetensorsFile& f);
 // The newest complete, valid checkpoint of a run, with its path; nullopt when there is none.
 std::optional<std::pair<std::filesystem::path, Checkpoint>> load_latest_checkpoint(const RunDir& run);
 
-// Adam moments of `params` (named like the model's parameters) as tensors, and back.
+// Adam moments of `params` (named like the model's parameters) as tensors, and back, with each
+// parameter's own Adam step count: parameters can start at different steps (the CTC warm-up
+// leaves the predictor and joiner without gradients, so Adam has no state for them yet).
+// A parameter missing from `steps` has no state: it is left without one on restore.
+// An empty `steps` (checkpoints before per-parameter steps) means: every parameter has state
+// at the global `step`.
 NamedTensors adam_state_tensors(torch::optim::Adam& adam,
                                 const std::vector<std::pair<std::string, at::Tensor>>& params,
-                                int64_t* step_out);
+                                std::map<std::string, int64_t>* steps_out);
 void restore_adam_state(torch::optim::Adam& adam,
                         const std::vector<std::pair<std::string, at::Tensor>>& params,
                         const NamedTensors& tensors, int64_t step,
+                        const std::map<std::string, int64_t>& steps,
                         const std::filesystem::path& source);
 
 }  // namespace omnisparse

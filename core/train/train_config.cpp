@@ -25,7 +25,12 @@ TrainMode parse_train_mode(const std::string& s) {
 }
 
 TransducerConfig TrainConfig::preset_config(const std::string& name) {
-  return ::omnisparse::preset(name);
+  TransducerConfig c = ::omnisparse::preset(name);
+  // Training default: the auxiliary CTC head at 20 ms carrying half the loss
+  // (experiments/learning_curve/README.md: without it the tiny model did not learn in 15 min).
+  c.ctc_weight = 0.5;
+  c.ctc_upsample = 2;
+  return c;
 }
 
 namespace {
@@ -136,7 +141,14 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   f.get("run", c.run);
   f.get("preset", c.preset);
   if (j.contains("preset")) c.model = preset_config(c.preset);
-  if (j.contains("model")) c.model = TransducerConfig::from_json(j.at("model"));
+  if (j.contains("model")) {
+    // Keys given override the preset's (or the default) model; the rest keep their values.
+    const nlohmann::json& m = j.at("model");
+    if (!m.is_object()) throw ConfigError("train config: 'model' must be an object");
+    nlohmann::json merged = c.model.to_json();
+    for (auto it = m.begin(); it != m.end(); ++it) merged[it.key()] = it.value();
+    c.model = TransducerConfig::from_json(merged);
+  }
   nlohmann::json section;  // sections are parsed by their own from_json; mark them known
   for (const char* key : {"model", "wave_augment", "spec_augment", "omni", "gmp"})
     f.get(key, section);

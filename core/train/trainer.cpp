@@ -225,6 +225,7 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
   std::mt19937_64 rng(cfg_.seed);
   if (ckpt) {
     restore_adam_state(adam, params, ckpt->optimizer, ckpt->state.value("adam_step", int64_t{0}),
+                       ckpt->state.value("adam_steps", std::map<std::string, int64_t>{}),
                        ckpt_path);
     if (policy->mutable_ranks() && !ckpt->ranks.empty())
       *policy->mutable_ranks() = RankSet::Restore(ckpt->ranks_meta, ckpt->ranks);
@@ -257,13 +258,15 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
         {"passes", st.passes}});
 
   auto save = [&]() {
-    int64_t adam_step = 0;
     Checkpoint c;
     bundle.model->to(torch::kCPU);
     c.weights = bundle.weights();
     c.model_meta = bundle.metadata();
     bundle.model->to(device);
-    c.optimizer = adam_state_tensors(adam, params, &adam_step);
+    std::map<std::string, int64_t> adam_steps;
+    c.optimizer = adam_state_tensors(adam, params, &adam_steps);
+    int64_t adam_step = 0;
+    for (const auto& [n, s] : adam_steps) adam_step = std::max(adam_step, s);
     if (const RankSet* r = policy->ranks(); r && !r->empty()) {
       c.ranks = r->tensors();
       c.ranks_meta = r->meta();
@@ -271,6 +274,7 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
     const uint64_t torch_seed = std::uniform_int_distribution<uint64_t>()(rng);
     c.state = {{"trainer", st.to_json()},
                {"adam_step", adam_step},
+               {"adam_steps", adam_steps},
                {"policy", policy->state()},
                {"rng", mt_state(rng)},
                {"torch_seed", torch_seed}};

@@ -221,15 +221,23 @@ TEST(Trainer, ResumeWithAnotherModelConfigIsRefusedAndNothingIsOverwritten) {
 // warm-up ends, then train like everything else.
 TEST(Trainer, CtcWarmupLeavesPredictorAndJoinerUntouchedUntilItEnds) {
   test::TempDir dir;
-  auto config = [&](const std::string& name, double warmup) {
+  auto config = [&](const std::string& name, double warmup, double ctc_weight = 0.5) {
     const fs::path p = dir / name;
     std::ofstream(p) << R"({"max_frames_per_batch": 1200, "max_batch": 6, "eval_utterances": 4,
       "log_every": 1, "lr_warmup_steps": 2, "ctc_warmup": )" << warmup << R"(,
       "model": {"encoder_layers": 1, "encoder_hidden": 64, "encoder_dim": 48, "input_dim": 48,
                 "predictor_embed": 16, "predictor_hidden": 48, "joiner_dim": 48,
-                "ctc_weight": 0.5, "ctc_upsample": 2}})";
+                "ctc_weight": )" << ctc_weight << R"(, "ctc_upsample": 2}})";
     return p.string();
   };
+  // A warm-up without a CTC head is a config error naming the key.
+  {
+    auto r = test::run_cli({"train", "--data", corpus().string(), "--run", (dir / "bad").string(),
+                            "--config", config("bad.json", 0.3, 0.0), "--steps", "2"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("ctc_warmup"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("CTC head"), std::string::npos) << r.err;
+  }
   const std::string cfg = config("long.json", 0.9);
   auto train = [&](const std::string& name, const std::string& steps, const std::string& extra_cfg) {
     const fs::path run = dir / name;
@@ -276,8 +284,7 @@ TEST(Trainer, BadConfigsGiveOneLineErrors) {
   };
   for (const Case& c : {Case{R"(, "lr": -1)", "lr"}, Case{R"(, "no_such_key": 1)", "no_such_key"},
                         Case{R"(, "omni": {"k": 1})", "omni.k"},
-                        // A CTC warm-up needs the CTC head (model.ctc_weight > 0).
-                        Case{R"(, "ctc_warmup": 0.3)", "ctc_warmup"}}) {
+                        Case{R"(, "ctc_warmup": 1.5)", "ctc_warmup"}}) {
     auto r = test::run_cli({"train", "--data", corpus().string(), "--run", (dir / "r").string(),
                             "--config", tiny_config(dir.path(), c.extra).string(), "--steps", "2"});
     EXPECT_EQ(r.exit_code, 1) << c.extra;
