@@ -194,7 +194,9 @@ void TrainingPanel::setRunDirectory(const QString& run_dir) {
 void TrainingPanel::loadRunConfig() {
   QFile f(QDir(run_dir_).filePath("run.json"));
   if (run_dir_.isEmpty() || !f.open(QIODevice::ReadOnly)) return;
-  const QJsonObject c = QJsonDocument::fromJson(f.readAll()).object();
+  // run.json holds the training config under "config" (DESIGN.md section 5).
+  const QJsonObject root = QJsonDocument::fromJson(f.readAll()).object();
+  const QJsonObject c = root.value("config").isObject() ? root.value("config").toObject() : root;
   auto pick = [](QComboBox* box, const QString& value) {
     int i = box->findData(value);
     if (i < 0) i = box->findText(value);
@@ -202,8 +204,9 @@ void TrainingPanel::loadRunConfig() {
   };
   if (c.contains("preset")) pick(preset_, c.value("preset").toString());
   if (c.contains("mode")) pick(mode_, c.value("mode").toString());
-  if (c.value("target_sparsity").isDouble()) target_->setValue(c.value("target_sparsity").toDouble());
-  if (c.value("minutes").isDouble()) {
+  const QJsonValue target = c.value("gmp").toObject().value("target_sparsity");
+  if (target.isDouble()) target_->setValue(target.toDouble());
+  if (c.value("minutes").toDouble() > 0) {
     budget_kind_->setCurrentIndex(1);
     budget_->setValue(static_cast<int>(c.value("minutes").toDouble()));
   } else if (c.value("steps").isDouble()) {

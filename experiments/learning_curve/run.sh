@@ -4,7 +4,8 @@
 #
 #   EXTRA="--config experiments/learning_curve/tiny-15min.json" \
 #     bash experiments/learning_curve/run.sh [MODE=dense] [MINUTES=15] [DOMAIN=commands]
-# (NAME names the output and results file; CORPUS reuses an existing synthetic corpus.)
+# (NAME names the output and results file; CORPUS reuses an existing synthetic corpus; STEPS=N
+# budgets optimiser steps instead of minutes, for runs that share the CPU with others.)
 # Writes OUT (default experiments/learning_curve/out-<domain>-<mode>) and prints a markdown
 # table (also saved as RESULTS-<domain>-<mode>.md next to this script).
 set -euo pipefail
@@ -22,9 +23,12 @@ if [ ! -f "$CORPUS/corpus.json" ]; then
   "$BIN" synth --out "$CORPUS" --utterances "$UTTS" --domain "$DOMAIN" --seed 1
 fi
 rm -rf "$OUT"
-"$BIN" train --data "$CORPUS" --run "$OUT" --mode "$MODE" --minutes "$MINUTES" \
+BUDGET=(--minutes "$MINUTES")
+LABEL="$MINUTES min"
+if [ -n "${STEPS:-}" ]; then BUDGET=(--steps "$STEPS"); LABEL="$STEPS steps"; fi
+"$BIN" train --data "$CORPUS" --run "$OUT" --mode "$MODE" "${BUDGET[@]}" \
   --eval-every "${EVAL_EVERY:-50}" --checkpoint-every 100 ${EXTRA:-}
 "$BIN" --json eval --run "$OUT" --data "$CORPUS/dev" > "$OUT/eval-dev.json"
 "$BIN" --json eval --run "$OUT" --data "$CORPUS/test" > "$OUT/eval-test.json"
-python3 experiments/learning_curve/table.py "$OUT" "$CORPUS" "$MODE" "$MINUTES" \
+python3 experiments/learning_curve/table.py "$OUT" "$CORPUS" "$MODE" "$LABEL" \
   | tee "experiments/learning_curve/RESULTS-$NAME.md"

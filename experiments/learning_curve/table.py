@@ -15,7 +15,8 @@ corpus_info = json.loads((corpus / "corpus.json").read_text())
 cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
             if l.startswith("model name")), platform.processor())
 
-print(f"# Learning curve: {mode}, tiny preset, {minutes} min budget\n")
+budget = minutes if not minutes.replace(".", "").isdigit() else f"{minutes} min"
+print(f"# Learning curve: {mode}, tiny preset, {budget} budget\n")
 print(f"- data: built-in synthetic corpus `{corpus.name}` (domain {corpus_info.get('domain')}, seed "
       f"{corpus_info.get('seed')}); dev = seen voices, test = held-out voices (not LibriSpeech)")
 print(f"- machine: {cpu}, 1 torch thread, shared 2-core VM; parameters {start.get('parameters')}")

@@ -93,9 +93,12 @@ int main(int argc, char** argv) {
     first = last_step(events_path) + 1;
   } else {
     fs::remove(events_path);
+    // The real layout: the training config under "config", a few facts beside it.
     json cfg = {{"mode", "omni"}, {"preset", "tiny"}, {"data", "/fake/corpus"},
-                {"steps", steps}, {"minutes", nullptr}, {"device", "cpu"}, {"seed", 1}};
-    std::ofstream(fs::path(run) / "run.json") << cfg.dump(2) << '\n';
+                {"steps", steps}, {"minutes", 0.0}, {"device", "cpu"}, {"seed", 1},
+                {"gmp", {{"target_sparsity", 0.8}}}};
+    json doc = {{"config", cfg}, {"mode", "omni"}, {"preset", "tiny"}};
+    std::ofstream(fs::path(run) / "run.json") << doc.dump(2) << '\n';
   }
   std::ofstream events(events_path, std::ios::app);
   std::cerr << "fake trainer: " << (resume ? "resuming at step " : "starting at step ") << first

@@ -9,6 +9,7 @@
 #include <QProcess>
 #include <QPushButton>
 #include <QSettings>
+#include <QSpinBox>
 #include <QTabWidget>
 #include <QTemporaryDir>
 
@@ -16,6 +17,7 @@
 #include "app/workbench/welcome_view.h"
 #include "tests/widgets/qt_app.h"
 #include "tests/widgets/trained_run.h"
+#include "widgets/training_panel.h"
 
 namespace omnisparse::workbench {
 namespace {
@@ -86,6 +88,21 @@ TEST(MainWindow, OpeningARunShowsThePanelsAndTheWelcomeViewOffersItAgainAfterClo
   settle();
   EXPECT_FALSE(welcome->isVisible());
   EXPECT_TRUE(w.findChild<QTabWidget*>()->isVisible());
+}
+
+TEST(MainWindow, TrainingFormShowsTheConfigOfARealRun) {
+  fresh_settings();
+  const QString run = QString::fromStdString(widgets::trained_run().string());
+  MainWindow w;
+  ASSERT_TRUE(w.openRun(run));
+  settle();
+  auto* form = w.trainingPanel();
+  EXPECT_EQ(form->findChild<QSpinBox*>("budget")->value(), 4);  // trained_run(): --steps 4
+  const QStringList args = form->trainArguments(/*resume=*/true);
+  const QString data = args.value(args.indexOf("--data") + 1);
+  EXPECT_TRUE(data.endsWith("/corpus")) << data.toStdString();
+  EXPECT_EQ(args.value(args.indexOf("--mode") + 1), "omni");
+  EXPECT_EQ(args.value(args.indexOf("--steps") + 1), "4");
 }
 
 TEST(MainWindow, ScreenshotRendersTheWelcomeViewAndPanelsOfARealRun) {
