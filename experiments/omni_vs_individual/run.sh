@@ -55,6 +55,7 @@ train() {  # NAME MODE STEPS CTC_WARMUP_FRACTION OMNI_JSON [extra...]
 # Two lanes, one torch thread each (the 2-core machine): the supernet + half the baselines, the
 # dense model (for the one-shot floor) + the other half.
 set -- $TARGETS
+if [ -z "${EVAL_ONLY:-}" ]; then  # EVAL_ONLY=1: score and tabulate the runs already in OUT
 (
   train "$OMNI" omni "$OMNI_STEPS" "$OMNI_WARM" "$OMNI_CFG"
   for t in "$1" "$2"; do train "gmp-$t" gmp "$PASSES" "$WARM" "{}" --target-sparsity "$t"; done
@@ -67,6 +68,7 @@ A=$!
 B=$!
 wait $A
 wait $B
+fi
 
 # Test-set scores (held-out voices), one JSON per model and level.
 for t in 0 $TARGETS; do

@@ -39,8 +39,8 @@ print(f"- budget: {passes} forward+backward passes per model; machine: {cpu}, 1 
       "run, two runs at a time on the 2-core VM")
 print(f"- supernet `{omni}`: omni config {json.dumps(omni_cfg.get('omni', {}))}, CTC-only warm-up "
       f"{omni_cfg.get('ctc_warmup')} of its steps")
-print("- WER: greedy decoding, whole test set; in brackets: non-zero parameters of the prunable "
-      "layers\n")
+print("- WER: greedy decoding, whole test set; in brackets: non-zero parameters of the whole "
+      "model\n")
 print("| sparsity | omni supernet (one model) | gmp, one model per target | one-shot of the dense model |")
 print("|---:|---:|---:|---:|")
 print(f"| 0 % (dense) | {cell(score(f'{omni}-0'))} | {cell(score('dense-0'))} (dense baseline) | — |")
