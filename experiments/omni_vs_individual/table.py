@@ -37,7 +37,8 @@ print(f"- model: tiny preset (1.81 M parameters with its CTC head), CTC weight 0
       f"CTC-only warm-up for the first 40 % of the passes, no waveform augmentation")
 print(f"- budget: {passes} forward+backward passes per model; machine: {cpu}, 1 torch thread per "
       "run, two runs at a time on the 2-core VM")
-print(f"- supernet `{omni}`: omni config {json.dumps(omni_cfg.get('omni', {}))}, CTC-only warm-up "
+schedule = omni_cfg.get("omni") or {"k": 4, "warmup": 0.15, "ramp_end": 0.6}  # the defaults
+print(f"- supernet `{omni}`: omni config {json.dumps(schedule)}, max sparsity 0.95, CTC-only warm-up "
       f"{omni_cfg.get('ctc_warmup')} of its steps")
 print("- WER: greedy decoding, whole test set; in brackets: non-zero parameters of the whole "
       "model\n")
