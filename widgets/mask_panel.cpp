@@ -119,10 +119,10 @@ void MaskPanel::setSubnet(const RunResults& run, int row) {
   if (run_.ladder.isEmpty()) run_.ladder = default_ladder();
   row_ = row >= 0 && row < run_.rows.size() ? row : -1;
   // QVector is implicitly shared: the same run's ranks keep their data pointer across copies.
-  if (run_.ranks.isEmpty() || run_.ranks.constData() != nested_ranks_ ||
+  if (run_.ranks.isEmpty() || run_.ranks.constData() != nested_ranks_.constData() ||
       run_.ladder != nested_ladder_) {
     nested_ = check_nestedness(run_.ranks, run_.ladder);
-    nested_ranks_ = run_.ranks.isEmpty() ? nullptr : run_.ranks.constData();
+    nested_ranks_ = run_.ranks;
     nested_ladder_ = run_.ladder;
   }
   const QSignalBlocker block_box(layer_box_), block_slider(slider_);

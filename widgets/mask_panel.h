@@ -60,7 +60,9 @@ class MaskPanel : public QWidget {
   NestednessReport nested_;
   // What nested_ was computed from: selecting another sub-network of the same run (the common
   // case, every click on the Pareto plot) must not re-check every layer at every level.
-  const void* nested_ranks_ = nullptr;
+  // A shared copy of the ranks it was computed from: holding it keeps their buffer alive, so no
+  // other run's ranks can reuse the address and be mistaken for these.
+  QVector<LayerRanks> nested_ranks_;
   QVector<double> nested_ladder_;
 
   QComboBox* layer_box_;

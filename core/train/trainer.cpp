@@ -81,7 +81,7 @@ double progress_of(const TrainConfig& c, const State& s) {
 }
 
 // The loss of one sub-network on one batch: RNN-T (+ weighted CTC when the model has a head);
-// CTC alone when ctc_only (the CTC warm-up: no predictor or joiner, about 3x cheaper a pass).
+// CTC alone when ctc_only (the CTC warm-up: no predictor or joiner, about 2x cheaper a pass).
 torch::Tensor batch_loss(Transducer& model, const Batch& b, const torch::Device& device,
                          bool ctc_only) {
   auto feats = b.feats.to(device), feat_lens = b.feat_lens.to(device);

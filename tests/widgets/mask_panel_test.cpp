@@ -97,6 +97,25 @@ TEST(MaskPanel, NestednessIndicatorTurnsRedOnBrokenRanksNamingTheLayer) {
   EXPECT_FALSE(check_nestedness({out_of_range}, {0.0, 0.5, 0.9}).ok);
 }
 
+// The check runs once per set of ranks, not per selection; a reloaded run with other ranks (same
+// directory) is checked again.
+TEST(MaskPanel, NestednessIsRecheckedWhenTheSameRunComesBackWithOtherRanks) {
+  omnisparse::test::qt_app();
+  const RunResults good = run_with({random_layer("enc.w_ih", 10, 10, 1), random_layer("p.w", 8, 8, 2)});
+  MaskPanel panel;
+  panel.setSubnet(good, 0);
+  ASSERT_TRUE(panel.nestedness().ok);
+  panel.setSubnet(good, 0);  // another click on the same run
+  EXPECT_TRUE(panel.nestedness().ok);
+  RunResults reloaded = good;  // shares the ranks until modified
+  *std::find(reloaded.ranks[1].ranks.begin(), reloaded.ranks[1].ranks.end(), 40) = 2;
+  panel.setSubnet(reloaded, 0);
+  EXPECT_FALSE(panel.nestedness().ok);
+  EXPECT_EQ(panel.nestedness().layer, "p.w");
+  panel.setSubnet(good, 0);
+  EXPECT_TRUE(panel.nestedness().ok);
+}
+
 TEST(MaskPanel, BigLayerIsDownsampledByBlockDensityWithTheFactorInTheTitle) {
   omnisparse::test::qt_app();
   MaskPanel panel;
