@@ -224,6 +224,7 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
   auto policy = make_policy(cfg_, specs);
   std::mt19937_64 rng(cfg_.seed);
   if (ckpt) {
+    // "adam_step" (one count for all) is what checkpoints before per-parameter steps hold.
     restore_adam_state(adam, params, ckpt->optimizer, ckpt->state.value("adam_step", int64_t{0}),
                        ckpt->state.value("adam_steps", std::map<std::string, int64_t>{}),
                        ckpt_path);
@@ -265,15 +266,12 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
     bundle.model->to(device);
     std::map<std::string, int64_t> adam_steps;
     c.optimizer = adam_state_tensors(adam, params, &adam_steps);
-    int64_t adam_step = 0;
-    for (const auto& [n, s] : adam_steps) adam_step = std::max(adam_step, s);
     if (const RankSet* r = policy->ranks(); r && !r->empty()) {
       c.ranks = r->tensors();
       c.ranks_meta = r->meta();
     }
     const uint64_t torch_seed = std::uniform_int_distribution<uint64_t>()(rng);
     c.state = {{"trainer", st.to_json()},
-               {"adam_step", adam_step},
                {"adam_steps", adam_steps},
                {"policy", policy->state()},
                {"rng", mt_state(rng)},

@@ -18,7 +18,6 @@
 // function of size plus noise), because evaluating 2,000 configs is not what is measured here.
 #include <QApplication>
 #include <QElapsedTimer>
-#include <QHeaderView>
 #include <QProcess>
 #include <QSettings>
 #include <QSpinBox>
@@ -32,6 +31,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <random>
 
 #include "app/workbench/main_window.h"
@@ -194,10 +194,8 @@ int main(int argc, char** argv) {
       std::uniform_int_distribution<int> pick(0, pareto->runs()[r].rows.size() - 1);
       pareto->select(r, pick(rng));
       if (++browse_count % 12 == 0) {
-        auto* h = pareto->table()->horizontalHeader();
         pareto->table()->sortByColumn(browse_count / 12 % 4,
                                       browse_count % 24 ? Qt::AscendingOrder : Qt::DescendingOrder);
-        (void)h;
       }
     };
 
