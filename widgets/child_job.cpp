@@ -35,6 +35,11 @@ ChildJob::ChildJob(QObject* parent) : QObject(parent) {
 }
 
 ChildJob::~ChildJob() {
+  // Nothing may reach the owner from here on: waitForFinished below delivers QProcess's signals
+  // synchronously, and the owner (a panel or dialog being destroyed) has already lost members
+  // its handlers use.
+  QObject::disconnect(&process_, nullptr, this, nullptr);
+  blockSignals(true);
   // Closing the window: give the child the same graceful stop (it saves a checkpoint).
   if (running()) {
     process_.terminate();

@@ -29,6 +29,7 @@ class ChildJob : public QObject {
   // SIGTERM now; SIGKILL when the child has not exited after `grace_ms`.
   void stop(int grace_ms = 5000);
   bool running() const { return process_.state() != QProcess::NotRunning; }
+  qint64 processId() const { return process_.processId(); }
 
   QStringList lastStderr(int n = 12) const;
   QString commandLine() const;

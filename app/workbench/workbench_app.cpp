@@ -6,6 +6,7 @@
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QSettings>
+#include <QTemporaryDir>
 #include <QTextStream>
 
 #include "app/workbench/main_window.h"
@@ -73,11 +74,19 @@ int run(QApplication& app) {
   parser.addOption(panel);
   parser.process(app);
 
+  QTemporaryDir scratch_settings;
   if (parser.isSet(shot)) {
     // A render is not a session: it neither reads the user's window state and recent runs
-    // (so screenshots look the same everywhere) nor adds the runs it opens to them.
+    // (so screenshots look the same everywhere) nor adds the runs it opens to them. Its settings
+    // live in a scratch directory of this process, so renders running side by side never share.
+    if (!scratch_settings.isValid()) {
+      QTextStream(stderr) << "omnisparse-workbench: cannot create a scratch directory for the render's settings: "
+                          << scratch_settings.errorString() << "\n";
+      return 1;
+    }
     QCoreApplication::setOrganizationName("omnisparse-screenshot");
-    QSettings().clear();
+    QSettings::setDefaultFormat(QSettings::IniFormat);
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, scratch_settings.path());
   }
   MainWindow window;
   if (parser.isSet(shot))

@@ -10,22 +10,13 @@
 
 #include "tests/test_support.h"
 #include "tests/widgets/qt_app.h"
+#include "tests/widgets/scratch_settings.h"
 #include "widgets/live_panel.h"
 
 namespace omnisparse::widgets {
 namespace {
 
-// QSettings of this test only, in a scratch directory.
-struct ScratchSettings {
-  test::TempDir dir{"omnisparse-live-settings"};
-  ScratchSettings() {
-    test::qt_app();
-    QSettings::setDefaultFormat(QSettings::IniFormat);
-    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope,
-                       QString::fromStdString(dir.path().string()));
-    QSettings().clear();
-  }
-};
+using test::ScratchSettings;
 
 TEST(LivePanel, NonexistentDeviceShowsAClearMessageAndThePanelStaysUsable) {
   ScratchSettings settings;

@@ -16,18 +16,12 @@
 #include "app/workbench/main_window.h"
 #include "app/workbench/welcome_view.h"
 #include "tests/widgets/qt_app.h"
+#include "tests/widgets/scratch_settings.h"
 #include "tests/widgets/trained_run.h"
 #include "widgets/training_panel.h"
 
 namespace omnisparse::workbench {
 namespace {
-
-// The window reads and writes QSettings: keep the tests' own, empty at the start of each test.
-void fresh_settings() {
-  test::qt_app();
-  QCoreApplication::setOrganizationName("omnisparse-tests");
-  QSettings().clear();
-}
 
 void settle(int ms = 100) {
   QElapsedTimer t;
@@ -40,7 +34,7 @@ QString workbench_program() {
 }
 
 TEST(MainWindow, WelcomeViewShowsItsWholeTextAndNoRecentRunsAtFirstLaunch) {
-  fresh_settings();
+  test::ScratchSettings settings;  // the window reads and writes QSettings: this test's own, empty
   MainWindow w;
   w.resize(1400, 860);
   w.show();
@@ -60,7 +54,7 @@ TEST(MainWindow, WelcomeViewShowsItsWholeTextAndNoRecentRunsAtFirstLaunch) {
 }
 
 TEST(MainWindow, OpeningARunShowsThePanelsAndTheWelcomeViewOffersItAgainAfterClosing) {
-  fresh_settings();
+  test::ScratchSettings settings;  // the window reads and writes QSettings: this test's own, empty
   const QString run = QString::fromStdString(widgets::trained_run().string());
   MainWindow w;
   w.resize(1400, 860);
@@ -91,7 +85,7 @@ TEST(MainWindow, OpeningARunShowsThePanelsAndTheWelcomeViewOffersItAgainAfterClo
 }
 
 TEST(MainWindow, TrainingFormShowsTheConfigOfARealRun) {
-  fresh_settings();
+  test::ScratchSettings settings;  // the window reads and writes QSettings: this test's own, empty
   const QString run = QString::fromStdString(widgets::trained_run().string());
   MainWindow w;
   ASSERT_TRUE(w.openRun(run));
@@ -106,7 +100,7 @@ TEST(MainWindow, TrainingFormShowsTheConfigOfARealRun) {
 }
 
 TEST(MainWindow, ScreenshotRendersTheWelcomeViewAndPanelsOfARealRun) {
-  fresh_settings();
+  test::ScratchSettings settings;  // the window reads and writes QSettings: this test's own, empty
   const QString run = QString::fromStdString(widgets::trained_run().string());
   QTemporaryDir dir;
   auto shoot = [&](const QStringList& args, QString* err) {
