@@ -6,7 +6,7 @@
 #include <optional>
 #include <random>
 
-#include "core/audio/config_json.h"
+#include "core/common/config_json.h"
 #include "core/common/error.h"
 
 namespace omnisparse {

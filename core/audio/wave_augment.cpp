@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/audio/config_json.h"
+#include "core/common/config_json.h"
 #include "core/audio/rng_util.h"
 #include "core/audio/wave_effects.h"
 #include "core/common/error.h"

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/common/config_json.h"
 #include "core/common/error.h"
 
 namespace omnisparse {
@@ -39,21 +40,15 @@ nlohmann::json EndpointConfig::ToJson() const {
 }
 
 EndpointConfig EndpointConfig::FromJson(const nlohmann::json& j) {
-  if (!j.is_object()) throw ConfigError("endpoint: expected a JSON object");
   EndpointConfig c;
-  for (const auto& [key, v] : j.items()) {
-    try {
-      if (key == "trailing_silence_s") c.trailing_silence_s = v.get<double>();
-      else if (key == "no_speech_s") c.no_speech_s = v.get<double>();
-      else if (key == "max_utterance_s") c.max_utterance_s = v.get<double>();
-      else if (key == "use_decoder") c.use_decoder = v.get<bool>();
-      else if (key == "use_energy") c.use_energy = v.get<bool>();
-      else if (key == "energy_threshold") c.energy_threshold = v.get<double>();
-      else throw ConfigError(fmt::format("endpoint.{}: unknown key", key));
-    } catch (const nlohmann::json::exception& e) {
-      throw ConfigError(fmt::format("endpoint.{}: wrong type ({})", key, e.what()));
-    }
-  }
+  JsonFields f(j, "endpoint");
+  f.get("trailing_silence_s", c.trailing_silence_s);
+  f.get("no_speech_s", c.no_speech_s);
+  f.get("max_utterance_s", c.max_utterance_s);
+  f.get("use_decoder", c.use_decoder);
+  f.get("use_energy", c.use_energy);
+  f.get("energy_threshold", c.energy_threshold);
+  f.finish();
   c.Validate();
   return c;
 }

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/common/config_json.h"
 #include "core/common/error.h"
 #include "core/data/seeded_rng.h"
 
@@ -23,17 +24,12 @@ nlohmann::json BatchConfig::to_json() const {
 
 BatchConfig BatchConfig::from_json(const nlohmann::json& j) {
   BatchConfig c;
-  for (const auto& [k, v] : j.items()) {
-    try {
-      if (k == "max_frames") c.max_frames = v.get<int64_t>();
-      else if (k == "max_batch") c.max_batch = v.get<int64_t>();
-      else if (k == "shuffle") c.shuffle = v.get<bool>();
-      else if (k == "bucket_batches") c.bucket_batches = v.get<int64_t>();
-      else throw ConfigError("batch config: unknown key '" + k + "'");
-    } catch (const nlohmann::json::exception&) {
-      throw ConfigError("batch config: key '" + k + "' has the wrong type (" + v.dump() + ")");
-    }
-  }
+  JsonFields f(j, "batch");
+  f.get("max_frames", c.max_frames);
+  f.get("max_batch", c.max_batch);
+  f.get("shuffle", c.shuffle);
+  f.get("bucket_batches", c.bucket_batches);
+  f.finish();
   c.Validate();
   return c;
 }

@@ -155,14 +155,8 @@ class Job {
   // The streaming speed of `config` (when the caller can measure it); dense selected after.
   void time_streaming(const SubnetConfig& config, const EvalSet& set, SubnetResult& row) {
     if (!c_.stream_timing) return;
-    rm_.select(config);
-    try {
-      c_.stream_timing(rm_.bundle, set, row);
-    } catch (...) {
-      clear_masks(rm_.bundle.model->prunable_layers());
-      throw;
-    }
-    clear_masks(rm_.bundle.model->prunable_layers());
+    SelectedSubnet selected(rm_, config);
+    c_.stream_timing(rm_.bundle, set, row);
   }
 
   SubnetResult save(const SubnetResult& fresh) {

@@ -48,6 +48,17 @@ void RunModel::select(const SubnetConfig& config) {
   ranks->apply(layers, config);
 }
 
+SelectedSubnet::SelectedSubnet(RunModel& rm, const SubnetConfig& config) : rm_(rm) {
+  try {
+    rm_.select(config);
+  } catch (...) {
+    clear_masks(rm_.bundle.model->prunable_layers());  // a half-applied selection
+    throw;
+  }
+}
+
+SelectedSubnet::~SelectedSubnet() { clear_masks(rm_.bundle.model->prunable_layers()); }
+
 int64_t RunModel::non_prunable_params() const {
   int64_t prunable = 0;
   for (const auto& s : specs) prunable += s.numel();

@@ -40,4 +40,17 @@ struct RunModel {
   int64_t non_prunable_params() const;
 };
 
+// The masks of `config` for this guard's lifetime, the dense model again after it (also when the
+// work in between throws): for evaluating one sub-network after another on the same weights.
+class SelectedSubnet {
+ public:
+  SelectedSubnet(RunModel& rm, const SubnetConfig& config);
+  ~SelectedSubnet();
+  SelectedSubnet(const SelectedSubnet&) = delete;
+  SelectedSubnet& operator=(const SelectedSubnet&) = delete;
+
+ private:
+  RunModel& rm_;
+};
+
 }  // namespace omnisparse

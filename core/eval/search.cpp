@@ -7,6 +7,7 @@
 #include <random>
 #include <set>
 
+#include "core/common/config_json.h"
 #include "core/common/error.h"
 
 namespace omnisparse {
@@ -35,25 +36,19 @@ void to_json(nlohmann::json& j, const EvoConfig& c) {
 }
 
 void from_json(const nlohmann::json& j, EvoConfig& c) {
-  if (!j.is_object()) throw ConfigError("search: config must be a JSON object");
   EvoConfig d;
-  for (const auto& [key, v] : j.items()) {
-    try {
-      if (key == "population") d.population = v.get<int>();
-      else if (key == "generations") d.generations = v.get<int>();
-      else if (key == "mutation_prob") d.mutation_prob = v.get<double>();
-      else if (key == "crossover_prob") d.crossover_prob = v.get<double>();
-      else if (key == "selection") d.selection = v.get<std::string>();
-      else if (key == "tournament_size") d.tournament_size = v.get<int>();
-      else if (key == "top_k") d.top_k = v.get<int>();
-      else if (key == "per_group") d.per_group = v.get<bool>();
-      else if (key == "seed") d.seed = v.get<uint64_t>();
-      else if (key == "max_attempts") d.max_attempts = v.get<int>();
-      else throw ConfigError("search: unknown key '" + key + "'");
-    } catch (const nlohmann::json::exception&) {
-      throw ConfigError("search: " + key + " has the wrong type");
-    }
-  }
+  JsonFields f(j, "search");
+  f.get("population", d.population);
+  f.get("generations", d.generations);
+  f.get("mutation_prob", d.mutation_prob);
+  f.get("crossover_prob", d.crossover_prob);
+  f.get("selection", d.selection);
+  f.get("tournament_size", d.tournament_size);
+  f.get("top_k", d.top_k);
+  f.get("per_group", d.per_group);
+  f.get("seed", d.seed);
+  f.get("max_attempts", d.max_attempts);
+  f.finish();
   d.Validate();
   c = d;
 }

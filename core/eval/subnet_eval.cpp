@@ -49,15 +49,11 @@ SubnetResult evaluate_subnet(RunModel& rm, const SubnetConfig& config, const Eva
                              const std::string& set_name, const std::string& source,
                              const EvalOptions& opts) {
   SubnetResult r = describe_subnet(rm, config, source);
-  rm.select(config);
   EvalReport rep;
-  try {
+  {
+    SelectedSubnet selected(rm, config);
     rep = evaluate(rm.bundle, set, opts);
-  } catch (...) {
-    clear_masks(rm.bundle.model->prunable_layers());
-    throw;
   }
-  clear_masks(rm.bundle.model->prunable_layers());
   EvalMetrics m;
   const ErrorCounts& w = rep.score.words;
   m.wer = w.rate();

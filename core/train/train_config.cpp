@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "core/audio/config_json.h"
+#include "core/common/config_json.h"
 #include "core/common/error.h"
 #include "core/sparsity/granularity.h"
 

@@ -1,7 +1,6 @@
 // A randomly initialised model bundle that emits tokens on real speech features, for live
-// transcription tests (no trained run needed): the emitting-model recipe of tests/stream
-// (blank reads one frame-dependent joiner unit, its bias set at the median margin) calibrated
-// on the fbank features of a given recording, with feature statistics from that recording.
+// transcription tests (no trained run needed): tests/stream's make_emitting calibrated on the
+// fbank features of a given recording, with feature statistics from that recording.
 #pragma once
 
 #include <cstdint>

@@ -96,8 +96,12 @@ TEST(ModelFile, ExportsShrinkToTheAccountedBytesAndReloadExactly) {
                 static_cast<double>(r.file_bytes) / static_cast<double>(dense_file));
     // At 50 % CSR (8 bytes per kept weight) is no smaller than dense, so every layer stays dense
     // and the file is the dense file's size (metadata of equal length); from 80 % it shrinks.
-    if (s >= 0.8) EXPECT_LT(r.file_bytes, dense_file);
-    if (s == 0.5) EXPECT_EQ(r.accounting.bytes_stored, r.accounting.bytes_dense);
+    if (s >= 0.8) {
+      EXPECT_LT(r.file_bytes, dense_file);
+    }
+    if (s == 0.5) {
+      EXPECT_EQ(r.accounting.bytes_stored, r.accounting.bytes_dense);
+    }
 
     LoadedExport e = load_export(out);
     const auto want = effective_weights(rm);
@@ -250,4 +254,38 @@ TEST(ModelFile, ExportAccountingPreviewEqualsTheWrittenExport) {
   }
 }
 
+}  // namespace omnisparse
+
+namespace omnisparse {
+namespace {
+
+int64_t masked_layers(RunModel& rm) {
+  int64_t n = 0;
+  for (const auto& l : rm.bundle.model->prunable_layers()) n += l.mask->defined() ? 1 : 0;
+  return n;
+}
+
+TEST(SelectedSubnet, MasksHoldInsideTheScopeAndTheDenseModelComesBackAfterEvenOnThrow) {
+  RunModel rm = tiny_run(3);
+  const int64_t layers = static_cast<int64_t>(rm.specs.size());
+  {
+    SelectedSubnet selected(rm, rm.uniform(0.8));
+    EXPECT_EQ(masked_layers(rm), layers);
+  }
+  EXPECT_EQ(masked_layers(rm), 0);
+  EXPECT_THROW(
+      {
+        SelectedSubnet selected(rm, rm.uniform(0.5));
+        EXPECT_EQ(masked_layers(rm), layers);
+        throw Error("decoding failed half way");
+      },
+      Error);
+  EXPECT_EQ(masked_layers(rm), 0);
+  // A dense run cannot select a sparse sub-network: the guard throws and leaves no mask behind.
+  rm.ranks.reset();
+  EXPECT_THROW(SelectedSubnet(rm, rm.uniform(0.5)), InvalidArgument);
+  EXPECT_EQ(masked_layers(rm), 0);
+}
+
+}  // namespace
 }  // namespace omnisparse

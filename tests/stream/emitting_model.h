@@ -26,4 +26,9 @@ inline TransducerConfig emitting_config(int64_t vocab = 7) {
 // Defined in emitting_model.cpp (one translation unit to recompile when tuning it).
 Transducer emitting_model(uint64_t seed, int64_t vocab = 7);
 
+// The calibration itself, on any model in eval mode: blank reads one frame-dependent joiner
+// unit, standardised over the encoder frames of `features` ([1, T, input_dim]), and its bias
+// is set at the median margin, so blank wins about half of the (frame, history) pairs there.
+void make_emitting(Transducer& m, const at::Tensor& features);
+
 }  // namespace omnisparse::test

@@ -23,11 +23,8 @@
 namespace omnisparse::workbench {
 namespace {
 
-void settle(int ms = 100) {
-  QElapsedTimer t;
-  t.start();
-  while (t.elapsed() < ms) QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-}
+// Lets queued replots and event-tail reads happen.
+void settle(int ms = 100) { test::wait_until([] { return false; }, ms); }
 
 QString workbench_program() {
   return QDir(QCoreApplication::applicationDirPath()).absoluteFilePath("../bin/omnisparse-workbench");
@@ -111,7 +108,7 @@ TEST(MainWindow, ScreenshotRendersTheWelcomeViewAndPanelsOfARealRun) {
     return p.exitCode();
   };
   QString err;
-  for (const QString& panel : {"welcome", "training", "pareto", "masks"}) {
+  for (const QString panel : {"welcome", "training", "pareto", "masks"}) {
     const QString out = dir.filePath(panel + ".png");
     QStringList args{"--screenshot", out, "--panel", panel};
     if (panel != "welcome") args << run;

@@ -1,6 +1,6 @@
 // Reading config structs from JSON with the project's rules: missing keys keep their defaults,
-// unknown keys and wrong types throw ConfigError naming `<section>.<key>`. Used by the audio
-// configs (fbank, SpecAugment, waveform augmentation).
+// unknown keys and wrong types throw ConfigError naming `<section>.<key>`. Every config struct
+// read from JSON uses it (audio front end, training, batching, search, endpointing).
 //
 //   JsonFields f(j, "spec_augment");
 //   f.get("num_freq_masks", cfg.num_freq_masks);
