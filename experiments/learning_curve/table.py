@@ -20,6 +20,13 @@ print(f"# Learning curve: {mode}, tiny preset, {budget} budget\n")
 print(f"- data: built-in synthetic corpus `{corpus.name}` (domain {corpus_info.get('domain')}, seed "
       f"{corpus_info.get('seed')}); dev = seen voices, test = held-out voices (not LibriSpeech)")
 print(f"- machine: {cpu}, 1 torch thread, shared 2-core VM; parameters {start.get('parameters')}")
+cfg = json.loads((run / "run.json").read_text()).get("config", {}) if (run / "run.json").exists() else {}
+if cfg:
+    print(f"- training: CTC alone for the first {100 * cfg.get('ctc_warmup', 0):.0f} % of the budget, Adam lr "
+          f"{cfg.get('lr')} ({cfg.get('lr_warmup_steps')} warm-up steps), batches of up to "
+          f"{cfg.get('max_frames_per_batch')} frames / {cfg.get('max_batch')} utterances, waveform "
+          f"augmentation on {100 * cfg.get('wave_augment_prob', 0):.0f} % of them, SpecAugment "
+          f"{'on' if cfg.get('use_spec_augment') else 'off'}, seed {cfg.get('seed')}")
 print(f"- dev WER during training is on a fixed {start.get('dev_utterances')}-utterance dev subset, greedy\n")
 print("| step | training minutes | passes | train loss | dev WER (subset) | dev CER (subset) |")
 print("|---:|---:|---:|---:|---:|---:|")

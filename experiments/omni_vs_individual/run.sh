@@ -7,6 +7,7 @@
 #   bash experiments/omni_vs_individual/run.sh            # PASSES=1500, two lanes (2 cores)
 #   OMNI=omni-k2 OMNI_K=2 OMNI_WARMUP=0.4 OMNI_RAMP=0.8 OMNI_CTC_WARMUP=0.3 \
 #     bash experiments/omni_vs_individual/run.sh          # another supernet schedule, same baselines
+#   PASSES=3000 TARGETS=0.8 DENSE=0 OUT=... bash ...     # one baseline, no dense model / one-shot
 #
 # Budget: PASSES passes per model. gmp and dense do one pass per optimiser step, so STEPS=PASSES;
 # the supernet does one pass per step during its dense warm-up (15 % of the run) and k=4 (dense,
@@ -28,7 +29,7 @@ CORPUS=${CORPUS:-experiments/learning_curve/corpus-commands}
 mkdir -p "$OUT"
 
 WARM=0.4  # CTC-only warm-up: the first 40 % of the passes
-# The supernet's schedule (omni.k, omni.warmup, omni.ramp_end) and its run name.
+# The supernet's schedule (omni.k, omni.warmup, omni.ramp_end, omni.max_sparsity) and its run name.
 OMNI_K=${OMNI_K:-4}
 OMNI_WARMUP=${OMNI_WARMUP:-0.15}
 OMNI_RAMP=${OMNI_RAMP:-0.6}
@@ -40,7 +41,8 @@ OMNI_WARM=$(python3 -c "
 s=$OMNI_STEPS; d=$OMNI_WARMUP*s; w=$WARM*$PASSES
 print(round((w if w <= d else d + (w - d) / $OMNI_K) / s, 4))")
 OMNI_WARM=${OMNI_CTC_WARMUP:-$OMNI_WARM}  # or given as a fraction of its steps
-OMNI_CFG="{\"k\": $OMNI_K, \"warmup\": $OMNI_WARMUP, \"ramp_end\": $OMNI_RAMP}"
+OMNI_MAX=${OMNI_MAX:-0.95}  # the largest sparsity the sampler draws (the sandwich's sparsest net)
+OMNI_CFG="{\"k\": $OMNI_K, \"warmup\": $OMNI_WARMUP, \"ramp_end\": $OMNI_RAMP, \"max_sparsity\": $OMNI_MAX}"
 
 train() {  # NAME MODE STEPS CTC_WARMUP_FRACTION OMNI_JSON [extra...]
   local name=$1 mode=$2 steps=$3 warm=$4 omni=$5; shift 5
@@ -52,18 +54,20 @@ train() {  # NAME MODE STEPS CTC_WARMUP_FRACTION OMNI_JSON [extra...]
   touch "$OUT/$name/done"
 }
 
-# Two lanes, one torch thread each (the 2-core machine): the supernet + half the baselines, the
-# dense model (for the one-shot floor) + the other half.
-set -- $TARGETS
+# Two lanes, one torch thread each (the 2-core machine): the supernet + the first half of the
+# baselines, the dense model (for the one-shot floor; DENSE=0 leaves it out) + the other half.
+DENSE=${DENSE:-1}
+read -r -a T <<< "$TARGETS"
+HALF=$(( ${#T[@]} / 2 ))
 if [ -z "${EVAL_ONLY:-}" ]; then  # EVAL_ONLY=1: score and tabulate the runs already in OUT
 (
   train "$OMNI" omni "$OMNI_STEPS" "$OMNI_WARM" "$OMNI_CFG"
-  for t in "$1" "$2"; do train "gmp-$t" gmp "$PASSES" "$WARM" "{}" --target-sparsity "$t"; done
+  for t in "${T[@]:0:$HALF}"; do train "gmp-$t" gmp "$PASSES" "$WARM" "{}" --target-sparsity "$t"; done
 ) &
 A=$!
 (
-  train dense dense "$PASSES" "$WARM" "{}"
-  for t in "$3" "$4"; do train "gmp-$t" gmp "$PASSES" "$WARM" "{}" --target-sparsity "$t"; done
+  [ "$DENSE" = 1 ] && train dense dense "$PASSES" "$WARM" "{}"
+  for t in "${T[@]:$HALF}"; do train "gmp-$t" gmp "$PASSES" "$WARM" "{}" --target-sparsity "$t"; done
 ) &
 B=$!
 wait $A
@@ -73,23 +77,30 @@ fi
 # Test-set scores (held-out voices), one JSON per model and level.
 for t in 0 $TARGETS; do
   "$BIN" --json eval --run "$OUT/$OMNI" --sparsity "$t" --data "$CORPUS/test" --out "$OUT/eval/$OMNI-$t" > "$OUT/$OMNI-$t.json"
+  if [ "$t" != 0 ]; then
+    "$BIN" --json eval --run "$OUT/gmp-$t" --sparsity "$t" --data "$CORPUS/test" --out "$OUT/eval/gmp-$t" > "$OUT/gmp-$t.json"
+  fi
+  [ "$DENSE" = 1 ] || continue
   if [ "$t" = 0 ]; then
     "$BIN" --json eval --run "$OUT/dense" --data "$CORPUS/test" --out "$OUT/eval/dense" > "$OUT/dense-0.json"
   else
     "$BIN" --json eval --run "$OUT/dense" --oneshot --sparsity "$t" --data "$CORPUS/test" --out "$OUT/eval/oneshot-$t" > "$OUT/oneshot-$t.json"
-    "$BIN" --json eval --run "$OUT/gmp-$t" --sparsity "$t" --data "$CORPUS/test" --out "$OUT/eval/gmp-$t" > "$OUT/gmp-$t.json"
   fi
 done
 
 # The same points in each run's results.h5 (set "test"), for the overlaid Pareto plot.
 LEVELS="0 $TARGETS"
 "$BIN" pareto --run "$OUT/$OMNI" --data "$CORPUS" --set test --levels $LEVELS > /dev/null
-"$BIN" pareto --run "$OUT/dense" --data "$CORPUS" --set test --oneshot --levels $LEVELS > /dev/null
+RUNS=("$OUT/$OMNI")
+if [ "$DENSE" = 1 ]; then
+  "$BIN" pareto --run "$OUT/dense" --data "$CORPUS" --set test --oneshot --levels $LEVELS > /dev/null
+  RUNS+=("$OUT/dense")
+fi
 for t in $TARGETS; do "$BIN" pareto --run "$OUT/gmp-$t" --data "$CORPUS" --set test --levels "$t" > /dev/null; done
-RUNS=("$OUT/$OMNI" "$OUT/dense")
 for t in $TARGETS; do RUNS+=("$OUT/gmp-$t"); done
+FRONT=${FRONT:-$HERE/front${OMNI#omni}.png}
 if [ -x "$WB" ]; then
-  "$WB" --screenshot "$HERE/front.png" --panel pareto "${RUNS[@]}" || echo "screenshot failed" >&2
+  "$WB" --screenshot "$FRONT" --panel pareto "${RUNS[@]}" || echo "screenshot failed" >&2
 fi
 
 python3 "$HERE/table.py" "$OUT" "$CORPUS" "$PASSES" "$TARGETS" "$OMNI" | tee "$HERE/RESULTS${OMNI#omni}.md"

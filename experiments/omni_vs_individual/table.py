@@ -38,8 +38,8 @@ print(f"- model: tiny preset (1.81 M parameters with its CTC head), CTC weight 0
 print(f"- budget: {passes} forward+backward passes per model; machine: {cpu}, 1 torch thread per "
       "run, two runs at a time on the 2-core VM")
 schedule = omni_cfg.get("omni") or {"k": 4, "warmup": 0.15, "ramp_end": 0.6}  # the defaults
-print(f"- supernet `{omni}`: omni config {json.dumps(schedule)}, max sparsity 0.95, CTC-only warm-up "
-      f"{omni_cfg.get('ctc_warmup')} of its steps")
+print(f"- supernet `{omni}`: omni config {json.dumps(schedule)}, max sparsity "
+      f"{schedule.get('max_sparsity', 0.95)}, CTC-only warm-up {omni_cfg.get('ctc_warmup')} of its steps")
 print("- WER: greedy decoding, whole test set; in brackets: non-zero parameters of the whole "
       "model\n")
 print("| sparsity | omni supernet (one model) | gmp, one model per target | one-shot of the dense model |")
@@ -53,6 +53,8 @@ print("| model | passes | optimiser steps | training wall time |")
 print("|---|---:|---:|---:|")
 total_p, total_s = 0, 0.0
 for run in [omni, "dense"] + [f"gmp-{t}" for t in targets]:
+    if not (out / run / "events.jsonl").exists():  # no dense model in this set (DENSE=0)
+        continue
     p, s, w = cost(run)
     if run.startswith("gmp"):
         total_p += p
