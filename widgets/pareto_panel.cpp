@@ -4,6 +4,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QJsonDocument>
@@ -102,6 +103,13 @@ ParetoPanel::ParetoPanel(QWidget* parent) : QWidget(parent) {
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
   table_->horizontalHeader()->setDefaultSectionSize(78);
   table_->horizontalHeader()->setStretchLastSection(true);
+  {  // sub-network ids (10 hex digits) and their header shown whole, not elided
+    const int id_width = QFontMetrics(table_->font()).horizontalAdvance("0123456789ab");
+    QFont bold = table_->horizontalHeader()->font();
+    bold.setBold(true);
+    const int head_width = QFontMetrics(bold).horizontalAdvance("Sub-network") + 24;  // + sort arrow
+    table_->horizontalHeader()->resizeSection(ResultsTableModel::Id, std::max(id_width, head_width));
+  }
   auto* bar = new QHBoxLayout();
   for (QWidget* w : std::initializer_list<QWidget*>{sweep_, search_, save_, export_, progress_})
     bar->addWidget(w);

@@ -193,3 +193,20 @@ TEST(ParetoPlot, RenderWritesAPngOffscreen) {
   EXPECT_FALSE(render_pareto({}, path + ".gif", {800, 500}, &err));
   EXPECT_TRUE(err.contains(".png or .pdf"));
 }
+
+TEST(ParetoPanel, SubnetIdsAndTheirHeaderAreShownWholeAfterRunsLoad) {
+  omnisparse::test::qt_app();
+  ParetoPanel panel;
+  panel.resize(1200, 700);
+  RunResults r = omni_run();
+  r.rows[0].id = "37a164a380";  // a real 10-hex-digit id
+  panel.setRuns({r, gmp_run()});
+  panel.show();
+  QCoreApplication::processEvents();
+  QTableView* t = panel.table();
+  const int width = t->horizontalHeader()->sectionSize(ResultsTableModel::Id);
+  EXPECT_GE(width, t->fontMetrics().horizontalAdvance("37a164a380") + 8);
+  QFont bold = t->horizontalHeader()->font();
+  bold.setBold(true);
+  EXPECT_GE(width, QFontMetrics(bold).horizontalAdvance("Sub-network") + 16);
+}
