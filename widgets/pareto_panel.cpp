@@ -1,14 +1,12 @@
 #include "widgets/pareto_panel.h"
 
+#include <QCheckBox>
 #include <QDir>
-#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QProgressBar>
@@ -25,9 +23,22 @@
 #include "widgets/pareto_plot.h"
 #include "widgets/qcp.h"
 #include "widgets/results_table_model.h"
+#include "widgets/run_parent.h"
 #include "widgets/theme.h"
 
 namespace omnisparse::widgets {
+
+namespace {
+
+// Rows of a parent run that show what pruning it one-shot gives: the uniform ladder it was
+// swept at (`pareto --oneshot` on a dense run: "oneshot"; a supernet's sweep: "sweep").
+bool is_one_shot_row(const SubnetRow& r) { return r.source == "oneshot" || r.source == "sweep"; }
+
+QString corpus_of(const QString& run_dir) {
+  return run_config(read_run_json(run_dir)).value("data").toString();
+}
+
+}  // namespace
 
 ParetoPanel::ParetoPanel(QWidget* parent) : QWidget(parent) {
   plot_ = new QCustomPlot(this);
@@ -75,6 +86,11 @@ ParetoPanel::ParetoPanel(QWidget* parent) : QWidget(parent) {
   export_->setToolTip("Write the selected sub-network as a model file (Ctrl+E)");
   export_->setEnabled(false);
   connect(export_, &QPushButton::clicked, this, &ParetoPanel::exportRequested);
+  show_parent_ = new QCheckBox("Parent's one-shot pruning", this);
+  show_parent_->setObjectName("show_parent");
+  show_parent_->setChecked(true);
+  show_parent_->hide();
+  connect(show_parent_, &QCheckBox::toggled, this, [this] { rebuild(); });
   progress_ = new QProgressBar(this);
   progress_->setRange(0, 100);
   progress_->setMaximumWidth(220);
@@ -111,7 +127,8 @@ ParetoPanel::ParetoPanel(QWidget* parent) : QWidget(parent) {
     table_->horizontalHeader()->resizeSection(ResultsTableModel::Id, std::max(id_width, head_width));
   }
   auto* bar = new QHBoxLayout();
-  for (QWidget* w : std::initializer_list<QWidget*>{sweep_, search_, save_, export_, progress_})
+  for (QWidget* w :
+       std::initializer_list<QWidget*>{sweep_, search_, save_, export_, show_parent_, progress_})
     bar->addWidget(w);
   bar->addWidget(status_, 1);
   auto* layout = new QVBoxLayout(this);
@@ -164,11 +181,13 @@ ParetoPanel::ParetoPanel(QWidget* parent) : QWidget(parent) {
 
 void ParetoPanel::addRun(const QString& run_dir) {
   const QString abs = QDir(run_dir).absolutePath();
-  if (run(abs)) return;
+  for (const RunResults& r : runs_)
+    if (r.run_dir == abs) return;
   QString err;
   RunResults r = load_run_results(abs, &err);
   runs_.append(r);
   if (!err.isEmpty()) status_->setText(err);
+  refreshParents();
   rebuild();
   updateWatches();
 }
@@ -179,6 +198,7 @@ void ParetoPanel::removeRun(const QString& run_dir) {
     if (runs_[i].run_dir != abs) continue;
     runs_.removeAt(i);
     sel_run_ = sel_row_ = -1;
+    refreshParents();
     rebuild();
     updateWatches();
     return;
@@ -187,7 +207,8 @@ void ParetoPanel::removeRun(const QString& run_dir) {
 
 void ParetoPanel::reloadRun(const QString& run_dir) {
   const QString abs = QDir(run_dir).absolutePath();
-  for (RunResults& r : runs_) {
+  for (int i = 0; i < runs_.size(); ++i) {
+    RunResults& r = runs_[i];
     if (r.run_dir != abs) continue;
     QString err;
     RunResults fresh = load_run_results(abs, &err);
@@ -195,15 +216,69 @@ void ParetoPanel::reloadRun(const QString& run_dir) {
       status_->setText(err);
       return;
     }
-    const QString keep_id = sel_run_ >= 0 && &runs_[sel_run_] == &r ? r.rows[sel_row_].id : QString();
+    // Opened runs come first in shown_: index i there is run i here.
+    const QString keep_id = sel_run_ == i ? shown_[i].rows[sel_row_].id : QString();
     r = fresh;
+    refreshParents();  // its run.json may name a parent by now
     rebuild();
-    for (int i = 0; !keep_id.isEmpty() && i < r.rows.size(); ++i)
-      if (r.rows[i].id == keep_id) select(int(&r - runs_.data()), i);
+    for (int k = 0; !keep_id.isEmpty() && k < r.rows.size(); ++k)
+      if (r.rows[k].id == keep_id) select(i, k);
     status_->setText(err.isEmpty() ? QString("%1: %2 sub-networks").arg(r.name).arg(r.rows.size()) : err);
     updateWatches();  // an atomic rename replaced the watched file
     return;
   }
+  if (parent_dirs_.contains(abs)) {  // a parent's results appeared or changed
+    if (sel_run_ >= runs_.size()) sel_run_ = sel_row_ = -1;  // a parent row: its rows change
+    refreshParents();
+    rebuild();
+    updateWatches();
+  }
+}
+
+void ParetoPanel::refreshParents() {
+  parents_.clear();
+  parent_dirs_.clear();
+  QStringList missing, not_runs;  // parents without results; parents that are no run directory
+  for (const RunResults& r : runs_) {
+    const RunParent p = run_parent(r.run_dir);
+    if (p.path.isEmpty()) continue;
+    if (p.run_dir.isEmpty()) {
+      not_runs << QString("%1 (%2)").arg(p.name(), p.kind);
+      continue;
+    }
+    if (parent_dirs_.contains(p.run_dir)) continue;
+    parent_dirs_ << p.run_dir;
+    if (std::any_of(runs_.begin(), runs_.end(),
+                    [&](const RunResults& o) { return o.run_dir == p.run_dir; }))
+      continue;  // opened itself: all its rows are shown already
+    QString err;
+    RunResults parent = load_run_results(p.run_dir, &err);
+    parent.rows.erase(std::remove_if(parent.rows.begin(), parent.rows.end(),
+                                     [](const SubnetRow& row) { return !is_one_shot_row(row); }),
+                      parent.rows.end());
+    if (parent.rows.isEmpty()) {
+      const QString data = corpus_of(p.run_dir);
+      missing << QString("%1 has no one-shot results yet; make them with\n"
+                         "  omnisparse pareto --run %2 --data %3 --oneshot --levels 0 0.5 0.7 0.8 0.9")
+                     .arg(parent.name, p.run_dir, data.isEmpty() ? QString("DATA") : data);
+      continue;
+    }
+    parent.name = QString("%1 (parent, one-shot)").arg(parent.name);
+    parents_.append(parent);
+  }
+  show_parent_->setVisible(!parent_dirs_.isEmpty() || !not_runs.isEmpty());
+  show_parent_->setEnabled(!parents_.isEmpty());
+  QStringList tip;
+  if (!parents_.isEmpty()) {
+    QStringList names;
+    for (const RunResults& p : parents_) names << p.name;
+    tip << "Show the uniform one-shot pruning of the run this one started from (train --init-from):"
+        << "the floor a supernet trained from it has to beat." << "Shown: " + names.join(", ");
+  }
+  tip << missing;
+  if (!not_runs.isEmpty())
+    tip << QString("Not a run directory, no results to show: %1").arg(not_runs.join(", "));
+  show_parent_->setToolTip(tip.join('\n'));
 }
 
 void ParetoPanel::setCurrentRun(const QString& run_dir) {
@@ -215,11 +290,12 @@ void ParetoPanel::setCurrentRun(const QString& run_dir) {
 void ParetoPanel::setRuns(const QVector<RunResults>& runs) {
   runs_ = runs;
   sel_run_ = sel_row_ = -1;
+  refreshParents();
   rebuild();
 }
 
 const RunResults* ParetoPanel::run(const QString& run_dir) const {
-  for (const RunResults& r : runs_)
+  for (const RunResults& r : shown_)
     if (r.run_dir == run_dir) return &r;
   return nullptr;
 }
@@ -227,19 +303,33 @@ const RunResults* ParetoPanel::run(const QString& run_dir) const {
 void ParetoPanel::updateWatches() {
   if (!watcher_.files().isEmpty()) watcher_.removePaths(watcher_.files());
   if (!watcher_.directories().isEmpty()) watcher_.removePaths(watcher_.directories());
-  for (const RunResults& r : runs_) {
-    const QString h5 = QDir(r.run_dir).filePath("results.h5");
+  QStringList dirs = parent_dirs_;  // a parent's results.h5 may appear while its child is open
+  for (const RunResults& r : runs_) dirs << r.run_dir;
+  dirs.removeDuplicates();
+  for (const QString& dir : dirs) {
+    const QString h5 = QDir(dir).filePath("results.h5");
     if (QFileInfo::exists(h5)) watcher_.addPath(h5);
-    if (QFileInfo::exists(r.run_dir)) watcher_.addPath(r.run_dir);
+    if (QFileInfo::exists(dir)) watcher_.addPath(dir);
   }
 }
 
 void ParetoPanel::rebuild() {
+  shown_ = runs_;
+  if (show_parent_->isChecked()) shown_ += parents_;
+  // Two runs named alike ("a/run", "b/run") are told apart by their parent directory.
+  QStringList names;
+  for (const RunResults& r : shown_) names << r.name;
+  for (RunResults& r : shown_)
+    if (names.count(r.name) > 1)
+      r.name = QDir(QFileInfo(r.run_dir).absolutePath()).dirName() + "/" + r.name;
+  if (sel_run_ >= shown_.size() || (sel_run_ >= 0 && sel_row_ >= shown_[sel_run_].rows.size()))
+    sel_run_ = sel_row_ = -1;
   front_.clear();
   QVector<ParetoSeries> series;
-  for (int i = 0; i < runs_.size(); ++i) {
-    front_.append(pareto_front(runs_[i].rows));
-    series.append({runs_[i].name, runs_[i].rows, series_color(i)});
+  for (int i = 0; i < shown_.size(); ++i) {
+    front_.append(pareto_front(shown_[i].rows));
+    series.append({shown_[i].name, shown_[i].rows, series_color(i),
+                   i >= runs_.size() ? Qt::DashLine : Qt::SolidLine});
   }
   draw_pareto(plot_, series);
   highlight_ = plot_->addGraph();
@@ -247,7 +337,7 @@ void ParetoPanel::rebuild() {
   highlight_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(Qt::black, 2.5),
                                               Qt::NoBrush, 16));
   highlight_->removeFromLegend();
-  if (runs_.isEmpty() || plottedPointCount() == 0) {
+  if (shown_.isEmpty() || plottedPointCount() == 0) {
     auto* note = new QCPItemText(plot_);
     note->position->setType(QCPItemPosition::ptAxisRectRatio);
     note->position->setCoords(0.5, 0.5);
@@ -256,24 +346,31 @@ void ParetoPanel::rebuild() {
     note->setText(runs_.isEmpty() ? "No run open" : "No evaluated sub-networks yet:\nSweep evaluates the sparsity ladder");
   }
   syncing_ = true;
-  model_->setRuns(runs_, front_);
+  model_->setRuns(shown_, front_);
   syncing_ = false;
+  {  // run names ("dense (parent, one-shot)", "k2/run") shown whole, within reason
+    int width = 78;
+    for (const RunResults& r : shown_)
+      width = std::max(width, table_->fontMetrics().horizontalAdvance(r.name) + 16);
+    table_->horizontalHeader()->resizeSection(ResultsTableModel::Run, std::min(width, 240));
+  }
   updateHighlight();
   plot_->replot();
 }
 
 int ParetoPanel::plottedPointCount() const {
   int n = 0;
-  for (int g = 0; g < 2 * runs_.size() && g < plot_->graphCount(); ++g) n += plot_->graph(g)->dataCount();
+  for (int g = 0; g < 2 * shown_.size() && g < plot_->graphCount(); ++g)
+    n += plot_->graph(g)->dataCount();
   return n;
 }
 
 QString ParetoPanel::describe(int run, int row) const {
-  if (run < 0 || run >= runs_.size() || row < 0 || row >= runs_[run].rows.size()) return {};
-  const SubnetRow& s = runs_[run].rows[row];
+  if (run < 0 || run >= shown_.size() || row < 0 || row >= shown_[run].rows.size()) return {};
+  const SubnetRow& s = shown_[run].rows[row];
   return QString("<b>%1</b> (%2, %3)<br>non-zero: %4 of %5<br>size: %6 sparse, %7 dense<br>"
                  "WER %8 %, CER %9 %<br>streaming RTF %10, %11 ms per 320 ms chunk%12")
-      .arg(s.id.toHtmlEscaped(), runs_[run].name.toHtmlEscaped(), s.source.toHtmlEscaped())
+      .arg(s.id.toHtmlEscaped(), shown_[run].name.toHtmlEscaped(), s.source.toHtmlEscaped())
       .arg(s.nnz).arg(s.total_params)
       .arg(human_bytes(double(s.bytes_sparse)), human_bytes(double(s.bytes_dense)))
       .arg(s.wer * 100, 0, 'f', 2).arg(s.cer * 100, 0, 'f', 2)
@@ -285,10 +382,10 @@ QString ParetoPanel::describe(int run, int row) const {
 QPair<int, int> ParetoPanel::pointAt(const QPointF& pos) const {
   QPair<int, int> best{-1, -1};
   double best_d2 = 10.0 * 10.0;
-  for (int r = 0; r < runs_.size(); ++r) {
-    for (int i = 0; i < runs_[r].rows.size(); ++i) {
-      const double px = plot_->xAxis->coordToPixel(double(runs_[r].rows[i].nnz));
-      const double py = plot_->yAxis->coordToPixel(runs_[r].rows[i].wer * 100);
+  for (int r = 0; r < shown_.size(); ++r) {
+    for (int i = 0; i < shown_[r].rows.size(); ++i) {
+      const double px = plot_->xAxis->coordToPixel(double(shown_[r].rows[i].nnz));
+      const double py = plot_->yAxis->coordToPixel(shown_[r].rows[i].wer * 100);
       const double d2 = (px - pos.x()) * (px - pos.x()) + (py - pos.y()) * (py - pos.y());
       if (d2 <= best_d2) {
         best_d2 = d2;
@@ -314,7 +411,7 @@ void ParetoPanel::onMousePress(QMouseEvent* e) {
 }
 
 void ParetoPanel::select(int run, int row) {
-  if (run < 0 || run >= runs_.size() || row < 0 || row >= runs_[run].rows.size()) run = row = -1;
+  if (run < 0 || run >= shown_.size() || row < 0 || row >= shown_[run].rows.size()) run = row = -1;
   const bool changed = run != sel_run_ || row != sel_row_;
   sel_run_ = run;
   sel_row_ = row;
@@ -322,7 +419,7 @@ void ParetoPanel::select(int run, int row) {
   updateHighlight();
   syncTable();
   plot_->replot(QCustomPlot::rpQueuedReplot);
-  if (changed && run >= 0) Q_EMIT subnetSelected(runs_[run].run_dir, runs_[run].rows[row].id);
+  if (changed && run >= 0) Q_EMIT subnetSelected(shown_[run].run_dir, shown_[run].rows[row].id);
 }
 
 void ParetoPanel::updateHighlight() {
@@ -331,7 +428,7 @@ void ParetoPanel::updateHighlight() {
     highlight_->data()->clear();
     return;
   }
-  const SubnetRow& s = runs_[sel_run_].rows[sel_row_];
+  const SubnetRow& s = shown_[sel_run_].rows[sel_row_];
   highlight_->setData({double(s.nnz)}, {s.wer * 100});
 }
 
@@ -351,7 +448,9 @@ void ParetoPanel::syncTable() {
 
 bool ParetoPanel::savePlot(const QString& path) const {
   QVector<ParetoSeries> series;
-  for (int i = 0; i < runs_.size(); ++i) series.append({runs_[i].name, runs_[i].rows, series_color(i)});
+  for (int i = 0; i < shown_.size(); ++i)
+    series.append({shown_[i].name, shown_[i].rows, series_color(i),
+                   i >= runs_.size() ? Qt::DashLine : Qt::SolidLine});
   QString err;
   const bool ok = render_pareto(series, path, plot_->size().expandedTo({900, 600}), &err,
                                 "WER vs non-zero parameters");
@@ -364,10 +463,8 @@ void ParetoPanel::search() { runPareto({"--search", "evo"}, "search"); }
 
 void ParetoPanel::runPareto(const QStringList& extra, const QString& what) {
   if (current_run_.isEmpty() || job_.running()) return;
-  QFile f(QDir(current_run_).filePath("run.json"));
-  const QString data = f.open(QIODevice::ReadOnly)
-                           ? QJsonDocument::fromJson(f.readAll()).object().value("data").toString()
-                           : QString();
+  // The corpus is in the training config (run.json "config"; older files: top level).
+  const QString data = corpus_of(current_run_);
   if (data.isEmpty()) {
     status_->setText("This run has no run.json naming its corpus (train it first).");
     return;

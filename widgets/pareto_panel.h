@@ -1,7 +1,9 @@
 // Pareto panel: every evaluated sub-network of the open runs as WER vs non-zero parameters
 // (draw_pareto), hover details, click to select, a sortable and filterable results table linked
 // both ways with the plot, Sweep / Search buttons that run `omnisparse pareto` as a child process
-// (the plot reloads whenever a run's results.h5 changes), and PNG/PDF export.
+// (the plot reloads whenever a run's results.h5 changes), and PNG/PDF export. A run started from
+// a parent run (`train --init-from`) can show that parent's one-shot pruning beside it ("Parent's
+// one-shot pruning"): the floor a supernet trained from it has to beat.
 #pragma once
 
 #include <QFileSystemWatcher>
@@ -13,6 +15,7 @@
 
 class QCustomPlot;
 class QCPGraph;
+class QCheckBox;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
@@ -40,9 +43,15 @@ class ParetoPanel : public QWidget {
   // Shows these runs as given (tests, or data that is not on disk).
   void setRuns(const QVector<RunResults>& runs);
 
-  const QVector<RunResults>& runs() const { return runs_; }
+  // What the plot and the table show, in series order: the opened runs, then (when "Parent's
+  // one-shot pruning" is on) each opened run's parent run, named "<name> (parent, one-shot)",
+  // with only its uniform sweep / one-shot rows. Indices of select(), front(), describe() and
+  // the graphs refer to this list.
+  const QVector<RunResults>& runs() const { return shown_; }
   const RunResults* run(const QString& run_dir) const;
   const QVector<QVector<bool>>& front() const { return front_; }
+  // The "Parent's one-shot pruning" check box (hidden when no open run has a parent run).
+  QCheckBox* parentToggle() const { return show_parent_; }
 
   // Selects row `row` of run `run` (-1, -1 clears) in the plot and the table.
   void select(int run, int row);
@@ -72,6 +81,7 @@ class ParetoPanel : public QWidget {
 
  private:
   void rebuild();
+  void refreshParents();
   void updateHighlight();
   void syncTable();
   void runPareto(const QStringList& extra, const QString& what);
@@ -79,7 +89,10 @@ class ParetoPanel : public QWidget {
   void onMousePress(QMouseEvent* e);
   void updateWatches();
 
-  QVector<RunResults> runs_;
+  QVector<RunResults> runs_;     // opened
+  QVector<RunResults> parents_;  // the opened runs' parent runs with results, rows filtered
+  QStringList parent_dirs_;      // every parent run directory of an opened run (watched)
+  QVector<RunResults> shown_;    // runs_ + parents_ when shown, legend names made distinct
   QVector<QVector<bool>> front_;
   int sel_run_ = -1, sel_row_ = -1;
   bool syncing_ = false;  // a selection set from code must not echo back
@@ -92,6 +105,7 @@ class ParetoPanel : public QWidget {
   QSortFilterProxyModel* proxy_;
   QLineEdit* filter_;
   QPushButton *sweep_, *search_, *save_, *export_;
+  QCheckBox* show_parent_;
   QProgressBar* progress_;
   QLabel* status_;
   ChildJob job_;

@@ -92,7 +92,7 @@ void draw_pareto(QCustomPlot* plot, const QVector<ParetoSeries>& series, const Q
     }
     QCPGraph* f = plot->addGraph();
     f->setName(QString("%1 (front %2 of %3)").arg(ser.name).arg(fx.size()).arg(ser.rows.size()));
-    f->setPen(QPen(color, 2));
+    f->setPen(QPen(color, 2, ser.line));
     f->setLineStyle(QCPGraph::lsStepLeft);  // best WER reachable at <= this many parameters
     f->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(color.darker(130), 1.2),
                                        QBrush(color), 8));

@@ -22,6 +22,7 @@ struct ParetoSeries {
   QString name;            // legend entry, e.g. the run directory's name
   QVector<SubnetRow> rows;
   QColor color;            // invalid: the palette colour of the series index
+  Qt::PenStyle line = Qt::SolidLine;  // the front's step line (dashed: a reference, e.g. a parent)
 };
 
 // Non-dominated set when minimising both nnz and WER: true where no other row has nnz <= and

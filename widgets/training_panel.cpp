@@ -3,14 +3,13 @@
 #include <QComboBox>
 #include <QDir>
 #include <QDoubleSpinBox>
-#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
-#include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
@@ -23,6 +22,8 @@
 #include <cmath>
 
 #include "widgets/facade/run_facade.h"
+#include "widgets/run_parent.h"
+#include "widgets/supernet_form.h"
 #include "widgets/training_curves.h"
 
 namespace omnisparse::widgets {
@@ -34,6 +35,12 @@ QString clock(double seconds) {
   return s >= 3600 ? QString("%1:%2:%3").arg(s / 3600).arg(s / 60 % 60, 2, 10, QChar('0'))
                                .arg(s % 60, 2, 10, QChar('0'))
                    : QString("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QChar('0'));
+}
+
+void pick(QComboBox* box, const QString& value) {
+  int i = box->findData(value);
+  if (i < 0) i = box->findText(value);
+  if (i >= 0) box->setCurrentIndex(i);
 }
 }  // namespace
 
@@ -127,7 +134,33 @@ QWidget* TrainingPanel::buildForm() {
   form->addRow("Budget", budget_row);
   form->addRow("Device", device_);
   form->addRow("Data", data_row);
+
+  init_from_ = new QLineEdit(box);
+  init_from_->setObjectName("init_from");
+  init_from_->setPlaceholderText("scratch (random weights)");
+  init_from_->setClearButtonEnabled(true);
+  const QString parent_tip =
+      "Start from a trained model instead of random weights: a run directory (its newest\n"
+      "checkpoint), a checkpoint or an exported model. Weights only: the optimiser, schedule\n"
+      "and masks start fresh. The parent's passes and wall time are counted in this run's cost.";
+  init_from_->setToolTip(parent_tip);
+  auto* parent_pick = new QToolButton(box);
+  parent_pick->setObjectName("init_from_pick");
+  parent_pick->setText("...");
+  parent_pick->setToolTip("Choose the parent run directory (the arrow: a checkpoint or a model)");
+  parent_pick->setPopupMode(QToolButton::MenuButtonPopup);
+  auto* parent_menu = new QMenu(parent_pick);
+  parent_menu->addAction("Run directory...", this, [this] { pickParent(false); });
+  parent_menu->addAction("Checkpoint or model file...", this, [this] { pickParent(true); });
+  parent_pick->setMenu(parent_menu);
+  auto* parent_row = new QHBoxLayout();
+  parent_row->addWidget(init_from_, 1);
+  parent_row->addWidget(parent_pick);
+  form->addRow("Start from", parent_row);
+  form->labelForField(parent_row)->setToolTip(parent_tip);
   v->addLayout(form);
+  omni_ = new SupernetForm(box);
+  v->addWidget(omni_);
 
   auto* buttons = new QHBoxLayout();
   launch_ = new QPushButton("Launch", box);
@@ -147,6 +180,7 @@ QWidget* TrainingPanel::buildForm() {
   progress_->setTextVisible(true);
   v->addWidget(progress_);
   status_ = new QLabel(box);
+  status_->setObjectName("status");
   status_->setWordWrap(true);
   v->addWidget(status_);
   log_ = new QPlainTextEdit(box);
@@ -158,6 +192,8 @@ QWidget* TrainingPanel::buildForm() {
 
   connect(mode_, &QComboBox::currentIndexChanged, this, [this] { refresh(); });
   connect(data_, &QLineEdit::textChanged, this, [this] { refresh(); });
+  connect(parent_pick, &QToolButton::clicked, this, [this] { pickParent(false); });
+  connect(init_from_, &QLineEdit::editingFinished, this, &TrainingPanel::adoptParentPreset);
   connect(pick, &QToolButton::clicked, this, [this] {
     const QString dir = QFileDialog::getExistingDirectory(this, "Corpus directory", data_->text());
     if (!dir.isEmpty()) data_->setText(dir);
@@ -166,6 +202,26 @@ QWidget* TrainingPanel::buildForm() {
   connect(stop_, &QPushButton::clicked, this, &TrainingPanel::stop);
   connect(resume_, &QPushButton::clicked, this, &TrainingPanel::resume);
   return box;
+}
+
+void TrainingPanel::pickParent(bool file) {
+  const QString start = init_from_->text().isEmpty() ? QFileInfo(run_dir_).absolutePath()
+                                                     : init_from_->text();
+  const QString path =
+      file ? QFileDialog::getOpenFileName(
+                 this, "Start from a checkpoint or model", start,
+                 "Checkpoints and models (*.safetensors *.h5);;All files (*)")
+           : QFileDialog::getExistingDirectory(this, "Start from a trained run", start);
+  if (path.isEmpty()) return;
+  init_from_->setText(path);
+  adoptParentPreset();
+}
+
+void TrainingPanel::adoptParentPreset() {
+  // The child trains the parent's model: follow the parent's preset so --preset agrees with it.
+  const QJsonObject root = read_run_json(parent_run_directory(init_from_->text()));
+  const QString preset = root.value("preset").toString(run_config(root).value("preset").toString());
+  if (!preset.isEmpty()) pick(preset_, preset);
 }
 
 void TrainingPanel::setTrainerCommand(const QString& program, const QStringList& extra_args) {
@@ -192,16 +248,10 @@ void TrainingPanel::setRunDirectory(const QString& run_dir) {
 }
 
 void TrainingPanel::loadRunConfig() {
-  QFile f(QDir(run_dir_).filePath("run.json"));
-  if (run_dir_.isEmpty() || !f.open(QIODevice::ReadOnly)) return;
+  const QJsonObject root = read_run_json(run_dir_);
+  if (root.isEmpty()) return;
   // run.json holds the training config under "config" (DESIGN.md section 5).
-  const QJsonObject root = QJsonDocument::fromJson(f.readAll()).object();
-  const QJsonObject c = root.value("config").isObject() ? root.value("config").toObject() : root;
-  auto pick = [](QComboBox* box, const QString& value) {
-    int i = box->findData(value);
-    if (i < 0) i = box->findText(value);
-    if (i >= 0) box->setCurrentIndex(i);
-  };
+  const QJsonObject c = run_config(root);
   if (c.contains("preset")) pick(preset_, c.value("preset").toString());
   if (c.contains("mode")) pick(mode_, c.value("mode").toString());
   const QJsonValue target = c.value("gmp").toObject().value("target_sparsity");
@@ -217,6 +267,13 @@ void TrainingPanel::loadRunConfig() {
           device_->model()->index(1, 0)) & Qt::ItemIsEnabled)
     device_->setCurrentIndex(1);
   if (c.value("data").isString()) data_->setText(c.value("data").toString());
+
+  // The parent and the supernet settings are what this run used: a key the config does not
+  // name shows the core's default, not the previous run's value. The parent's path as the
+  // trainer resolved it (absolute), else as it was asked for.
+  init_from_->setText(root.value("parent").toObject().value("path").toString(
+      c.value("init_from").toString()));
+  omni_->loadConfig(c.value("omni").toObject());
 }
 
 QStringList TrainingPanel::trainArguments(bool resume) const {
@@ -228,6 +285,10 @@ QStringList TrainingPanel::trainArguments(bool resume) const {
   a << (budget_kind_->currentIndex() == 0 ? "--steps" : "--minutes")
     << QString::number(budget_->value());
   a << "--device" << device_->currentData().toString();
+  // Absolute: the trainer runs in the run directory, where a relative path means another file.
+  const QString parent = init_from_->text().trimmed();
+  if (!parent.isEmpty()) a << "--init-from" << QDir::cleanPath(QDir().absoluteFilePath(parent));
+  if (mode_->currentData().toString() == "omni") a << omni_->trainArguments();
   if (resume) a << "--resume";
   return a;
 }
@@ -294,8 +355,9 @@ void TrainingPanel::refresh() {
   const bool running = job_.running();
   target_->setEnabled(mode_->currentData().toString() == "gmp");
   for (QWidget* w : std::initializer_list<QWidget*>{preset_, mode_, budget_, budget_kind_,
-                                                    device_, data_})
+                                                    device_, data_, init_from_})
     w->setEnabled(!running && !run_dir_.isEmpty());
+  omni_->setEnabled(!running && !run_dir_.isEmpty() && mode_->currentData().toString() == "omni");
   if (running) target_->setEnabled(false);
   launch_->setEnabled(canLaunch());
   resume_->setEnabled(canResume());
@@ -322,6 +384,9 @@ void TrainingPanel::refresh() {
               .arg(h.step())
               .arg(h.totalSteps() > 0 ? QString(" / %1").arg(h.totalSteps()) : QString())
               .arg(h.passes());
+      if (h.hasParent())
+        s += h.totalPasses() >= 0 ? QString(" (%1 with the parent)").arg(h.totalPasses())
+                                  : QString(" (the parent's cost is unknown)");
       if (!running) s += " (not running: resumable)";
       break;
     case TrainingHistory::State::Done:
@@ -329,10 +394,28 @@ void TrainingPanel::refresh() {
               .arg(h.step())
               .arg(h.passes())
               .arg(clock(h.wallSeconds()));
+      if (h.hasParent() && h.totalPasses() >= 0) {
+        s += h.totalWallSeconds() >= 0 ? QString(" (%1 passes, %2 with the parent)")
+                                             .arg(h.totalPasses())
+                                             .arg(clock(h.totalWallSeconds()))
+                                       : QString(" (%1 passes with the parent)")
+                                             .arg(h.totalPasses());
+      } else if (h.hasParent()) {
+        s += " (the parent's cost is unknown)";
+      }
       break;
     case TrainingHistory::State::Failed:
       s = QString("<b style='color:#b00'>Error:</b> %1").arg(h.errorMessage().toHtmlEscaped());
       break;
+  }
+  if (h.hasParent()) {
+    const QJsonObject p = h.parent();
+    const QString path = p.value("path").toString();
+    s += QString("<br>Started from <b>%1</b> (%2%3)")
+             .arg(QFileInfo(QDir::cleanPath(path)).fileName().toHtmlEscaped(),
+                  p.value("kind").toString("parent"),
+                  p.value("step").isDouble() ? QString(", step %1").arg(p.value("step").toInteger())
+                                             : QString());
   }
   status_->setText(s);
 }
@@ -350,6 +433,8 @@ int TrainingPanel::progressPercent() const { return progress_->value(); }
 QString TrainingPanel::messages() const { return log_->toPlainText(); }
 QCustomPlot* TrainingPanel::lossPlot() const { return curves_->lossPlot(); }
 QCustomPlot* TrainingPanel::werPlot() const { return curves_->werPlot(); }
+QCustomPlot* TrainingPanel::maskPlot() const { return curves_->maskPlot(); }
+QString TrainingPanel::statusText() const { return status_->text(); }
 bool TrainingPanel::savePlot(const QString& path) const { return curves_->save(path); }
 
 }  // namespace omnisparse::widgets

@@ -1,5 +1,6 @@
 // Training panel: the config form (preset, mode, target sparsity, steps or minutes, device,
-// data directory), Launch / Stop / Resume of `omnisparse --json train ...` as a child process,
+// data directory, the parent to start from, and the supernet's member rule, distillation and
+// freeze point), Launch / Stop / Resume of `omnisparse --json train ...` as a child process,
 // and live curves read from RUN/events.jsonl (and the child's stdout) as they grow. Opening a
 // finished or foreign run shows the same curves; a crashed trainer leaves its last stderr lines
 // in the panel and the run resumable.
@@ -23,6 +24,7 @@ class QCustomPlot;
 
 namespace omnisparse::widgets {
 
+class SupernetForm;
 class TrainingCurves;
 
 class TrainingPanel : public QWidget {
@@ -39,12 +41,16 @@ class TrainingPanel : public QWidget {
   // The program launched as the trainer and arguments put before the generated ones. Defaults
   // to the `omnisparse` CLI (or $OMNISPARSE_TRAINER); tests point it at a fake trainer.
   void setTrainerCommand(const QString& program, const QStringList& extra_args = {});
-  // The generated arguments: `--json train --data D --run R ... [--resume]`.
+  // The generated arguments: `--json train --data D --run R ... [--resume]`. `--init-from` when
+  // a parent is set (any mode); `--members --distribution --p-dense --distill --freeze-at` in
+  // omni mode only.
   QStringList trainArguments(bool resume) const;
 
   const TrainingHistory& history() const { return history_; }
   QCustomPlot* lossPlot() const;
   QCustomPlot* werPlot() const;
+  QCustomPlot* maskPlot() const;
+  QString statusText() const;  // the line under the progress bar (rich text)
   int progressPercent() const;
   QString progressText() const;
   QString messages() const;  // the stderr / status box
@@ -65,6 +71,9 @@ class TrainingPanel : public QWidget {
  private:
   QWidget* buildForm();
   void loadRunConfig();
+  void pickParent(bool file);
+  void adoptParentPreset();
+
   void onEvents(const QList<QJsonObject>& events);
   void onFinished(bool ok, const QString& summary);
   void refresh();
@@ -81,7 +90,8 @@ class TrainingPanel : public QWidget {
   QComboBox *preset_, *mode_, *budget_kind_, *device_;
   QDoubleSpinBox* target_;
   QSpinBox* budget_;
-  QLineEdit* data_;
+  QLineEdit *data_, *init_from_;
+  SupernetForm* omni_;
   QPushButton *launch_, *stop_, *resume_;
   QLabel *status_, *run_label_;
   QProgressBar* progress_;

@@ -1,18 +1,22 @@
-// omnisparse demo: the main job end to end on the built-in commands corpus (the README's first
-// command): synthesise the corpus, train an omni supernet on the tiny preset, sweep its ladder and
-// search per-layer configs on dev, write RUN/results.h5 and the front plot, print the front.
+// omnisparse demo: the main job end to end on a built-in corpus (the README's first command):
+// synthesise the corpus, train a dense model, fine-tune an omni supernet from it (the recipe of
+// experiments/omni_vs_individual), sweep the supernet's ladder and search per-layer configs on
+// dev, prune the dense phase one-shot at the same levels, write results.h5 and the front plot,
+// print the front beside the one-shot floor.
 //
 //   DIR/corpus/     the synthetic corpus (skipped when DIR/corpus/corpus.json exists)
-//   DIR/run/        the run directory (resumed when unfinished; the workbench opens it)
+//   DIR/dense/      the dense phase's run directory (its results.h5 holds the one-shot rows)
+//   DIR/run/        the supernet (train --init-from DIR/dense); the workbench opens it
 //   DIR/front.png   the Pareto plot (not in a headless build)
 //
 // Every stage calls the same core code as its own command (synth, train, pareto); nothing is
 // spawned. Ctrl-C during training stops at the next step with a checkpoint; running the demo
-// again resumes. Full: 3000 utterances, 15 training minutes (~20 min on 2 cores); --quick: 600
-// utterances, 3 minutes (a few minutes in all).
+// again resumes. Full: 3000 `commands` utterances, 10 + 5 training minutes (~20 min in all on 2
+// cores); --quick: 600 `digits` utterances, 2.5 + 1 minutes (under 5 minutes in all).
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -23,6 +27,7 @@
 #include "core/stream/stream_timing.h"
 #include "core/data/synth_corpus.h"
 #include "core/io/event_log.h"
+#include "core/io/results_store.h"
 #include "core/io/run_dir.h"
 #include "core/tensor/device.h"
 #include "core/train/trainer.h"
@@ -66,7 +71,7 @@ void synth_stage(const DemoArgs& a, const fs::path& corpus) {
   SynthConfig s;
   s.out = corpus.string();
   s.utterances = a.quick ? 600 : 3000;
-  s.domain = "commands";
+  s.domain = a.quick ? "digits" : "commands";
   s.seed = static_cast<uint64_t>(a.seed);
   s.overwrite = fs::exists(corpus);  // an interrupted synthesis leaves no corpus.json
   say(fmt::format("corpus: synthesising {} utterances into {}", s.utterances, corpus.string()));
@@ -74,13 +79,23 @@ void synth_stage(const DemoArgs& a, const fs::path& corpus) {
   say(fmt::format("corpus: {:.2f} h of audio in {:.0f} s", sum.audio_s / 3600, sum.wall_s));
 }
 
+// The two phases' budgets in training minutes (the whole --minutes split 2:1).
+struct Phases {
+  double dense, omni;
+};
+Phases phases(const DemoArgs& a) {
+  const double total = a.minutes > 0 ? a.minutes : (a.quick ? 3.5 : 15);
+  return {total * 2 / 3, total / 3};
+}
+
 // Returns false when training was interrupted (the run stays resumable).
-bool train_stage(const DemoArgs& a, const fs::path& corpus, const fs::path& run_path) {
+bool train_phase(const DemoArgs& a, TrainConfig cfg, const fs::path& run_path,
+                 const std::string& what) {
   bool resume = false;
   if (RunDir::is_run_dir(run_path)) {
     const RunDir run = RunDir::open(run_path);
     if (run_finished(run)) {
-      say("train: reusing the finished run " + run_path.string());
+      say("train: reusing the finished " + what + " " + run_path.string());
       return true;
     }
     if (run.latest_checkpoint()) {
@@ -90,6 +105,35 @@ bool train_stage(const DemoArgs& a, const fs::path& corpus, const fs::path& run_
       fs::remove_all(run_path);
     }
   }
+  cfg.run = run_path.string();
+  cfg.seed = static_cast<uint64_t>(a.seed);
+  cfg.threads = globals().threads;
+  cfg.Validate();
+  say(fmt::format("train: {} {} ({} preset) for {:.1f} minutes into {}",
+                  resume ? "resuming the" : "a new", what, cfg.preset, cfg.minutes,
+                  run_path.string()));
+  TrainerOptions opts;
+  opts.resume = resume;
+  opts.model_given = true;
+  opts.progress_bar = !globals().quiet && !globals().json;
+  std::signal(SIGINT, on_demo_signal);
+  std::signal(SIGTERM, on_demo_signal);
+  TrainSummary s = Trainer(cfg, opts).run(&g_demo_stop);
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  say(fmt::format("train: {} steps, {} forward+backward passes, {:.0f} s of training{}", s.steps,
+                  s.passes, s.wall_s,
+                  s.parent_passes > 0 ? fmt::format(" ({} passes, {:.0f} s with the dense phase)",
+                                                    s.passes + s.parent_passes,
+                                                    s.wall_s + s.parent_wall_s)
+                                      : std::string()));
+  return s.finished;
+}
+
+// The demo's training settings: the user's --config, else the defaults (core/train/
+// train_config.h: what made the tiny model learn the commands corpus), with the evaluation
+// cadence scaled to the run.
+TrainConfig base_config(const DemoArgs& a, const fs::path& corpus) {
   TrainConfig cfg;
   if (!a.config_file.empty()) {
     try {
@@ -99,60 +143,75 @@ bool train_stage(const DemoArgs& a, const fs::path& corpus, const fs::path& run_
     } catch (const ConfigError& e) {
       throw ConfigError(a.config_file + ": " + e.what());
     }
-  }
-  cfg.data = corpus.string();
-  cfg.run = run_path.string();
-  if (a.config_file.empty()) {
-    cfg.preset = "tiny";
-    cfg.model = TrainConfig::preset_config("tiny");
-    // What made the tiny transducer learn the commands corpus in minutes on 2 CPU cores
-    // (experiments/learning_curve/README.md): an auxiliary CTC head at 20 ms carrying half the
-    // loss, so the encoder learns acoustics before the predictor's language model takes over,
-    // and small batches at a higher peak learning rate for more updates per minute. The first
-    // quarter of the time trains the encoder on CTC alone: without that warm-up the transducer
-    // learned to guess the first word at frame 0 from its prior and decoded the wrong sentence.
-    cfg.ctc_warmup = 0.25;
-    cfg.model.ctc_weight = 0.5;
-    cfg.model.ctc_upsample = 2;
-    cfg.lr = 3e-3;
-    cfg.lr_warmup_steps = 60;
-    cfg.max_frames_per_batch = 6000;
-    cfg.max_batch = 32;
-  }
-  cfg.mode = TrainMode::Omni;
-  cfg.steps = 0;
-  cfg.minutes = a.minutes > 0 ? a.minutes : (a.quick ? 3 : 15);
-  if (a.config_file.empty()) {
-    cfg.checkpoint_every = a.quick ? 50 : 100;
-    cfg.eval_every = a.quick ? 100 : 200;
+  } else {
+    cfg.checkpoint_every = a.quick ? 100 : 200;
+    cfg.eval_every = a.quick ? 200 : 400;
     cfg.eval_utterances = a.quick ? 40 : 100;
   }
-  cfg.seed = static_cast<uint64_t>(a.seed);
-  cfg.threads = globals().threads;
-  cfg.Validate();
-  say(fmt::format("train: {} omni supernet ({} preset) for {} minutes into {}",
-                  resume ? "resuming the" : "a new", cfg.preset, cfg.minutes, run_path.string()));
-  TrainerOptions opts;
-  opts.resume = resume;
-  opts.progress_bar = !globals().quiet && !globals().json;
-  std::signal(SIGINT, on_demo_signal);
-  std::signal(SIGTERM, on_demo_signal);
-  TrainSummary s = Trainer(cfg, opts).run(&g_demo_stop);
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
-  say(fmt::format("train: {} steps, {} forward+backward passes, {:.0f} s of training", s.steps,
-                  s.passes, s.wall_s));
-  return s.finished;
+  cfg.data = corpus.string();
+  cfg.steps = 0;
+  return cfg;
+}
+
+// Phase 1: dense. Phase 2: the supernet fine-tuned from it (experiments/omni_vs_individual):
+// one member per step (dense 20 %, else a uniform ladder level), masks frozen half-way, a
+// fine-tune's learning rate and no CTC-only phase (the parent's encoder is trained).
+bool train_stage(const DemoArgs& a, const fs::path& corpus, const fs::path& dense_run,
+                 const fs::path& omni_run) {
+  const Phases ph = phases(a);
+  TrainConfig dense = base_config(a, corpus);
+  dense.mode = TrainMode::Dense;
+  dense.minutes = ph.dense;
+  if (!train_phase(a, dense, dense_run, "dense phase")) return false;
+
+  TrainConfig omni = base_config(a, corpus);
+  omni.mode = TrainMode::Omni;
+  omni.minutes = ph.omni;
+  omni.init_from = dense_run.string();
+  omni.apply_fine_tune_defaults(
+      a.config_file.empty() ? nlohmann::json::object()
+                            : nlohmann::json::parse(read_file(a.config_file)));
+  return train_phase(a, omni, omni_run, "omni supernet from the dense phase");
+}
+
+// The one-shot floor: the dense phase pruned by magnitude at the supernet's levels, scored on
+// the same dev utterances, into the dense run's results.h5.
+ParetoJobReport oneshot_stage(const DemoArgs& a, const fs::path& corpus, const fs::path& dense_run,
+                              const std::vector<double>& levels) {
+  ParetoJobConfig p;
+  p.run = dense_run;
+  p.data = corpus;
+  p.set = "dev";
+  p.oneshot = true;
+  p.levels = levels;
+  p.progress = !globals().quiet && !globals().json;
+  (void)a;
+  say("one-shot: pruning the dense phase at the same levels (no retraining), for comparison");
+  return run_pareto_job(p);
+}
+
+// The dense phase pruned one-shot to the same non-zero size or the next larger one: every row
+// of its results.h5 scored on the set, not only its front.
+std::optional<SubnetResult> oneshot_at(const ParetoJobReport& oneshot, const SubnetResult& s) {
+  std::optional<SubnetResult> best;
+  const ResultsStore store = ResultsStore::open_read_only(oneshot.results);
+  for (const SubnetResult& r : store.all()) {
+    if (!r.evals.count(oneshot.set)) continue;
+    if (r.nonzero_params >= s.nonzero_params &&
+        (!best || r.nonzero_params < best->nonzero_params))
+      best = r;
+  }
+  return best;
 }
 
 void run_demo(const DemoArgs& a) {
   configure_threads(globals().threads);
   const fs::path dir = a.out;
   fs::create_directories(dir);
-  const fs::path corpus = dir / "corpus", run = dir / "run";
+  const fs::path corpus = dir / "corpus", dense = dir / "dense", run = dir / "run";
 
   synth_stage(a, corpus);
-  if (!train_stage(a, corpus, run)) {
+  if (!train_stage(a, corpus, dense, run)) {
     say("stopped; run `omnisparse demo" + std::string(a.quick ? " --quick" : "") + " --out " +
         dir.string() + "` again to resume");
     return;
@@ -171,6 +230,8 @@ void run_demo(const DemoArgs& a) {
   p.stream_timing = time_subnet_streaming;
   say("pareto: sweeping the ladder and searching per-layer configs under 30 % of dense nnz");
   const ParetoJobReport r = run_pareto_job(p);
+  const ParetoJobReport floor =
+      oneshot_stage(a, corpus, dense, base_config(a, corpus).omni.ladder);
 
   const fs::path plot = dir / "front.png";
   bool plotted = false;
@@ -182,13 +243,37 @@ void run_demo(const DemoArgs& a) {
     nlohmann::json j = report_json(r);
     j["corpus"] = corpus.string();
     j["run"] = run.string();
+    j["dense_run"] = dense.string();
+    nlohmann::json cmp = nlohmann::json::array();
+    for (const SubnetResult& s : r.front) {
+      auto o = oneshot_at(floor, s);
+      cmp.push_back({{"id", s.id},
+                     {"wer", s.evals.at(r.set).wer},
+                     {"oneshot_wer", o ? nlohmann::json(o->evals.at(floor.set).wer) : nlohmann::json()},
+                     {"oneshot_nonzero_params", o ? nlohmann::json(o->nonzero_params) : nlohmann::json()}});
+    }
+    j["oneshot_comparison"] = cmp;
     if (plotted) j["plot"] = plot.string();
     std::cout << j.dump() << "\n";
     return;
   }
   print_front_table(std::cout, r);
+  std::cout << fmt::format("\nThe front against the dense phase pruned one-shot (no retraining) "
+                           "on the same {} utterances:\n", r.set);
+  std::cout << fmt::format("{:<30} {:>9} {:>12} {:>16}\n", "sub-network", "nnz", "supernet WER",
+                           "one-shot WER");
+  for (const SubnetResult& s : r.front) {
+    auto o = oneshot_at(floor, s);
+    std::string label = s.label.size() > 30 ? s.label.substr(0, 29) + "~" : s.label;
+    std::cout << fmt::format("{:<30} {:>9} {:>11.1f}% {:>16}\n", label, s.nonzero_params,
+                             100 * s.evals.at(r.set).wer,
+                             o ? fmt::format("{:.1f}% ({})", 100 * o->evals.at(floor.set).wer,
+                                             o->nonzero_params)
+                               : std::string("-"));
+  }
   if (plotted) std::cout << "plot: " << plot.string() << "\n";
-  std::cout << "open it in the workbench: omnisparse-workbench " << run.string() << "\n";
+  std::cout << "open it in the workbench: omnisparse-workbench " << run.string() << " "
+            << dense.string() << "\n";
 }
 
 }  // namespace
@@ -200,11 +285,14 @@ static void demo_command(CLI::App& root) {
               "its sub-networks, plot the Pareto front");
   c->add_option("--out", a->out, "Directory for the corpus, the run and the plot")
       ->capture_default_str();
-  c->add_flag("--quick", a->quick, "A few minutes: 600 utterances, 3 training minutes");
-  c->add_option("--minutes", a->minutes, "Training minutes (default 15, --quick 3)");
+  c->add_flag("--quick", a->quick,
+              "Under 5 minutes: 600 utterances of digit strings, 3.5 training minutes");
+  c->add_option("--minutes", a->minutes,
+                "Training minutes, two thirds dense and one third supernet (default 15, --quick "
+                "3.5)");
   c->add_option("--config", a->config_file,
-                "Training config JSON as for `train --config` (mode, data, run and minutes are "
-                "the demo's)");
+                "Training config JSON as for `train --config`, for both phases (mode, data, run, "
+                "parent and minutes are the demo's)");
   c->add_option("--seed", a->seed, "Seed for the corpus, training and search")->capture_default_str();
   c->callback([a] { run_demo(*a); });
 }

@@ -65,6 +65,7 @@ void print_front_table(std::ostream& out, const ParetoJobReport& r) {
   }
   out << fmt::format("{} evaluated now, {} already in {}\n", r.evaluated, r.cached,
                      r.results.string());
+  out << "training cost: " << r.cost.summary() << "\n";
 }
 
 nlohmann::json report_json(const ParetoJobReport& r) {
@@ -101,7 +102,8 @@ nlohmann::json report_json(const ParetoJobReport& r) {
           {"fitness_set", r.fitness_set},  {"set_utterances", r.set_utterances},
           {"evaluated", r.evaluated},      {"cached", r.cached},
           {"rows", r.rows},                {"dense_nonzero", r.dense_nonzero},
-          {"front", front},                {"searches", searches}};
+          {"front", front},                {"searches", searches},
+          {"training_cost", r.cost.to_json()}};
 }
 
 void render_front_plot(const ParetoJobReport& r, const std::filesystem::path& out) {

@@ -13,7 +13,7 @@ void synth_command(CLI::App& root) {
   auto cfg = std::make_shared<omnisparse::SynthConfig>();
   cmd->add_option("--out", cfg->out, "Corpus directory to create")->required();
   cmd->add_option("--utterances", cfg->utterances, "Number of utterances in all subsets")->capture_default_str();
-  cmd->add_option("--domain", cfg->domain, "Text: commands, wordnet, or a text file (one sentence per line)")->capture_default_str();
+  cmd->add_option("--domain", cfg->domain, "Text: commands, digits, wordnet, or a text file (one sentence per line)")->capture_default_str();
   cmd->add_option("--seed", cfg->seed, "Random seed (same seed, same corpus)")->capture_default_str();
   cmd->add_option("--dev-fraction", cfg->dev_fraction, "Share of utterances in dev")->capture_default_str();
   cmd->add_option("--test-fraction", cfg->test_fraction, "Share of utterances in test")->capture_default_str();

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include <fmt/format.h>
+
 #include "app/cli/command.h"
 #include "core/common/atomic_file.h"
 #include "core/common/error.h"
@@ -16,8 +18,9 @@ std::atomic<bool> g_stop{false};
 extern "C" void on_stop_signal(int) { g_stop = true; }
 
 struct TrainArgs {
-  std::string data, run, config_file, preset, mode, device;
-  double target_sparsity = -1, minutes = -1;
+  std::string data, run, config_file, preset, mode, device, init_from, distribution;
+  double target_sparsity = -1, minutes = -1, freeze_at = -1, distill = -1, p_dense = -1;
+  int members = -1;
   int64_t steps = -1, checkpoint_every = -1, eval_every = -1;
   bool resume = false;
   int64_t seed = -1;
@@ -25,13 +28,15 @@ struct TrainArgs {
 
 void run_train(const TrainArgs& a) {
   TrainConfig cfg;
+  bool config_names_model = false;
+  nlohmann::json j = nlohmann::json::object();
   if (!a.config_file.empty()) {
-    nlohmann::json j;
     try {
       j = nlohmann::json::parse(read_file(a.config_file));
     } catch (const nlohmann::json::exception& e) {
       throw FormatError(a.config_file, std::string("not valid JSON: ") + e.what());
     }
+    config_names_model = j.is_object() && (j.contains("preset") || j.contains("model"));
     try {
       cfg = TrainConfig::from_json(j);
     } catch (const ConfigError& e) {
@@ -46,6 +51,13 @@ void run_train(const TrainArgs& a) {
   }
   if (!a.mode.empty()) cfg.mode = parse_train_mode(a.mode);
   if (a.target_sparsity >= 0) cfg.gmp.target_sparsity = a.target_sparsity;
+  if (!a.init_from.empty()) cfg.init_from = a.init_from;
+  if (!a.resume && !cfg.init_from.empty()) cfg.apply_fine_tune_defaults(j);
+  if (a.members >= 0) cfg.omni.members_per_step = a.members;
+  if (!a.distribution.empty()) cfg.omni.distribution = a.distribution;
+  if (a.p_dense >= 0) cfg.omni.p_dense = a.p_dense;
+  if (a.freeze_at >= 0) cfg.omni.freeze_at = a.freeze_at;
+  if (a.distill >= 0) cfg.omni.distill_weight = a.distill;
   if (a.steps >= 0) cfg.steps = a.steps;
   if (a.minutes >= 0) cfg.minutes = a.minutes;
   if (a.steps >= 0 && a.minutes < 0) cfg.minutes = 0;
@@ -63,7 +75,7 @@ void run_train(const TrainArgs& a) {
 
   TrainerOptions opts;
   opts.resume = a.resume;
-  opts.model_given = !a.preset.empty() || !a.config_file.empty();
+  opts.model_given = !a.preset.empty() || config_names_model;
   opts.mode_given = !a.mode.empty();
   opts.progress_bar = !globals().quiet && !globals().json;
   if (globals().json) {
@@ -76,9 +88,14 @@ void run_train(const TrainArgs& a) {
   Trainer trainer(cfg, opts);
   TrainSummary s = trainer.run(&g_stop);
   if (!globals().json) {
-    std::fprintf(stderr, "train: %s after %lld steps, %lld passes, %.0f s of training\n",
+    std::fprintf(stderr, "train: %s after %lld steps, %lld passes, %.0f s of training%s\n",
                  s.finished ? "finished" : "stopped (resume with --resume)",
-                 static_cast<long long>(s.steps), static_cast<long long>(s.passes), s.wall_s);
+                 static_cast<long long>(s.steps), static_cast<long long>(s.passes), s.wall_s,
+                 s.parent_passes > 0
+                     ? fmt::format(" ({} passes, {:.0f} s with the parent)",
+                                   s.passes + s.parent_passes, s.wall_s + s.parent_wall_s)
+                           .c_str()
+                     : "");
   }
 }
 
@@ -93,6 +110,18 @@ static void train_command(CLI::App& root) {
   c->add_option("--preset", a->preset, "Model preset: tiny, small, medium (default tiny)");
   c->add_option("--mode", a->mode, "dense | omni | gmp (default omni)");
   c->add_option("--target-sparsity", a->target_sparsity, "gmp: the target sparsity (default 0.8)");
+  c->add_option("--init-from", a->init_from,
+                "Start from a trained run, checkpoint or exported model: weights only, its cost "
+                "counted; a fine-tune's lr 1e-3, 30 warm-up steps and no CTC-only phase unless "
+                "the config sets them");
+  c->add_option("--members", a->members, "omni: members per step, k >= 1 (default 1)");
+  c->add_option("--distribution", a->distribution,
+                "omni: member rule sandwich | levels | space (default levels)");
+  c->add_option("--p-dense", a->p_dense, "omni: probability a member is the dense one (default 0.2)");
+  c->add_option("--freeze-at", a->freeze_at,
+                "omni: progress after which the masks never change (default 0.5)");
+  c->add_option("--distill", a->distill,
+                "omni: weight of distillation from the dense member's CTC posteriors (default 0)");
   c->add_option("--steps", a->steps, "Optimiser steps for the whole run (default 2000)");
   c->add_option("--minutes", a->minutes, "Training minutes for the whole run (instead of --steps)");
   c->add_option("--checkpoint-every", a->checkpoint_every, "Steps between checkpoints (default 200)");

@@ -1,6 +1,7 @@
 #include "core/data/commands_grammar.h"
 
 #include <functional>
+#include <iterator>
 #include <unordered_set>
 
 #include "core/common/error.h"
@@ -146,6 +147,24 @@ std::vector<std::string> generate_commands(size_t n, uint64_t seed) {
   // Rejection of duplicates; the budget stops the loop once the grammar is nearly exhausted.
   for (size_t attempts = 0; out.size() < n && attempts < 50 * n + 1000; ++attempts) {
     std::string s = gens[rng.index(gens.size())](rng);
+    if (seen.insert(s).second) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<std::string> generate_digit_strings(size_t n, uint64_t seed) {
+  static const char* kDigits[] = {"zero", "one", "two", "three", "four", "five",
+                                  "six",  "seven", "eight", "nine", "oh"};
+  SeededRng rng(seed, 0xD161757ull);
+  std::vector<std::string> out;
+  std::unordered_set<std::string> seen;
+  for (size_t attempts = 0; out.size() < n && attempts < 50 * n + 1000; ++attempts) {
+    const size_t len = 3 + rng.index(5);
+    std::string s;
+    for (size_t i = 0; i < len; ++i) {
+      if (i) s += ' ';
+      s += kDigits[rng.index(std::size(kDigits))];
+    }
     if (seen.insert(s).second) out.push_back(std::move(s));
   }
   return out;

@@ -15,6 +15,11 @@ namespace omnisparse {
 // Up to `n` distinct sentences, deterministic under `seed`, already in normalised form.
 std::vector<std::string> generate_commands(size_t n, uint64_t seed);
 
+// The built-in `digits` domain: strings of 3 to 7 digit words ("four oh seven two"), like
+// phone numbers and PINs read out: eleven words, so the tiny model learns it in a few minutes
+// (the quick demo). Up to `n` distinct strings, deterministic under `seed`.
+std::vector<std::string> generate_digit_strings(size_t n, uint64_t seed);
+
 // 0..999999 in words: 21 -> "twenty one", 1905 -> "one thousand nine hundred five".
 std::string number_words(int64_t n);
 

@@ -15,7 +15,7 @@ void SynthConfig::Validate() const {
   if (out.empty()) throw ConfigError("out: the corpus directory is required (--out DIR)");
   if (utterances < 3) throw ConfigError(fmt::format("utterances: {} is too few (at least 3, one per subset)", utterances));
   if (utterances > 10000000) throw ConfigError(fmt::format("utterances: {} is more than 10 million", utterances));
-  if (domain.empty()) throw ConfigError("domain: empty (commands, wordnet or a text file)");
+  if (domain.empty()) throw ConfigError("domain: empty (commands, digits, wordnet or a text file)");
   if (!(dev_fraction > 0 && dev_fraction < 0.5)) throw ConfigError("dev_fraction: must be in (0, 0.5)");
   if (!(test_fraction > 0 && test_fraction < 0.5)) throw ConfigError("test_fraction: must be in (0, 0.5)");
 }

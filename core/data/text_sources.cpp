@@ -60,7 +60,7 @@ SentenceSource wordnet_sentences(const fs::path& dir) {
 
 SentenceSource file_sentences(const fs::path& path) {
   std::error_code ec;
-  if (!fs::exists(path, ec)) throw IoError(path, "no such file (--domain is commands, wordnet or a text file)");
+  if (!fs::exists(path, ec)) throw IoError(path, "no such file (--domain is commands, digits, wordnet or a text file)");
   if (fs::is_directory(path, ec)) throw IoError(path, "is a directory, expected a text file with one sentence per line");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(path, "cannot open");
@@ -89,6 +89,9 @@ SentenceSource load_sentences(const std::string& domain, size_t wanted, uint64_t
   if (domain == "commands") {
     src.sentences = generate_commands(wanted, seed);
     src.description = "commands grammar";
+  } else if (domain == "digits") {
+    src.sentences = generate_digit_strings(wanted, seed);
+    src.description = "digit strings";
   } else if (domain == "wordnet") {
     src = wordnet_sentences();
   } else {

@@ -1,5 +1,6 @@
 // Where the sentences of a synthetic corpus come from (`omnisparse synth --domain`):
 //   "commands"  the built-in voice-command grammar (commands_grammar.h);
+//   "digits"    strings of 3-7 digit words (commands_grammar.h), the quick demo's domain;
 //   "wordnet"   quoted usage examples from Debian's wordnet-base (/usr/share/wordnet/data.*);
 //   otherwise   a path to a UTF-8 text file, one sentence per line.
 // Every sentence is normalised (transcript.h) and kept only if the character tokenizer can

@@ -10,6 +10,7 @@
 #include "core/eval/pareto.h"
 #include "core/eval/run_model.h"
 #include "core/eval/subnet_eval.h"
+#include "core/io/run_cost.h"
 #include "core/io/run_dir.h"
 
 namespace omnisparse {
@@ -106,6 +107,9 @@ class Job {
     store_.emplace(ResultsStore::open_or_create(RunDir::open(c_.run).results_path(),
                                                 layers_fingerprint(shapes), names_of(rm_.specs)));
     if (rm_.ranks) check_or_save_ranks(*store_, *rm_.ranks);
+    r_.cost = read_run_cost(RunDir::open(c_.run));
+    const std::string cost = r_.cost.to_json().dump();
+    if (store_->training_cost() != cost) store_->set_training_cost(cost);
 
     const fs::path dir = resolve_subset(c_.data, c_.set);
     r_.results = store_->path();

@@ -28,6 +28,7 @@
 #include "core/eval/evaluator.h"
 #include "core/eval/search.h"
 #include "core/io/results_store.h"
+#include "core/io/run_cost.h"
 
 namespace omnisparse {
 
@@ -74,6 +75,7 @@ struct ParetoJobReport {
   int64_t cached = 0;             // requests answered from results.h5
   int64_t rows = 0;               // rows of results.h5 evaluated on `set`
   int64_t dense_nonzero = 0, dense_bytes = 0;
+  RunCost cost;                   // what training the run cost (with its --init-from parent)
   std::vector<SubnetResult> front;  // ascending non-zero parameters
   std::vector<SearchSummary> searches;
 };

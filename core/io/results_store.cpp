@@ -173,6 +173,8 @@ void ResultsStore::load() {
     throw FormatError(path_, "results format version " + std::to_string(version) + " (this build reads " +
                                  std::to_string(kVersion) + ")");
   fingerprint_ = h5::read_string_attr(f, "fingerprint", path_);
+  training_cost_.clear();
+  if (H5Aexists(f, "training_cost") > 0) training_cost_ = h5::read_string_attr(f, "training_cost", path_);
   layers_ = h5::read_strings(f, "layers", path_, -1, kMaxLayers);
   const std::vector<std::string> ids = h5::read_strings(f, "subnets/id", path_, -1, kMaxRows);
   const uint64_t n = ids.size(), l = layers_.size();
@@ -307,6 +309,12 @@ void ResultsStore::save() {
   write(nullptr);
 }
 
+void ResultsStore::set_training_cost(const std::string& json) {
+  require_writable();
+  training_cost_ = json;
+  save();
+}
+
 void ResultsStore::write(const std::map<std::string, at::Tensor>* new_ranks) {
   h5::QuietErrors quiet;
   // Ranks are carried over from the current file unless replaced.
@@ -319,6 +327,7 @@ void ResultsStore::write(const std::map<std::string, at::Tensor>* new_ranks) {
     h5::write_string_attr(f, "format", kFormat, path_);
     h5::write_i64_attr(f, "version", kVersion, path_);
     h5::write_string_attr(f, "fingerprint", fingerprint_, path_);
+    if (!training_cost_.empty()) h5::write_string_attr(f, "training_cost", training_cost_, path_);
     h5::write_strings(f, "layers", layers_, path_);
 
     const size_t n = rows_.size(), l = layers_.size();

@@ -12,7 +12,10 @@
 // one. Ranks are copied between versions with H5Ocopy (no recompression). One writer per file.
 //
 // Layout (for h5py users; N rows, L layers):
-//   /                 attrs format="omnisparse-results", version=1, fingerprint=<string>
+//   /                 attrs format="omnisparse-results", version=1, fingerprint=<string>,
+//                     training_cost=<JSON string, optional: the run's passes and wall time, and
+//                     with its --init-from parent: passes, wall_s, parent_passes, total_passes,
+//                     total_wall_s>
 //   /layers           str[L]
 //   /subnets/{id,source,label,config}                                   str[N]
 //   /subnets/sparsity                                                   f32[N, L]
@@ -94,6 +97,10 @@ class ResultsStore {
 
   void save();  // rewrites the file atomically from memory
 
+  // What training the run cost (JSON text, see the layout above); empty when never set.
+  const std::string& training_cost() const { return training_cost_; }
+  void set_training_cost(const std::string& json);  // then saves
+
  private:
   ResultsStore() = default;
   void load();
@@ -105,6 +112,7 @@ class ResultsStore {
   std::vector<std::string> layers_;
   std::vector<SubnetResult> rows_;
   std::vector<std::string> rank_names_;
+  std::string training_cost_;
   bool read_only_ = false;
 };
 

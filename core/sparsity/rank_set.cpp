@@ -118,4 +118,21 @@ RankSet RankSet::Restore(const nlohmann::json& meta, const NamedTensors& tensors
   }
 }
 
+double mask_overlap(const RankSet& before, const RankSet& after, double level) {
+  if (before.size() != after.size())
+    throw InvalidArgument("mask overlap: the rank sets have different layers");
+  int64_t kept = 0, shared = 0;
+  for (size_t i = 0; i < after.size(); ++i) {
+    const LayerRanks& a = before.at(i);
+    const LayerRanks& b = after.at(i);
+    if (a.rows != b.rows || a.cols != b.cols)
+      throw InvalidArgument("mask overlap: layer " + after.specs().at(i).name +
+                            " has another shape in the earlier ranks");
+    torch::Tensor mb = mask_at(b, level);
+    kept += mb.sum().item<int64_t>();
+    shared += mb.logical_and(mask_at(a, level)).sum().item<int64_t>();
+  }
+  return kept > 0 ? static_cast<double>(shared) / static_cast<double>(kept) : 1.0;
+}
+
 }  // namespace omnisparse

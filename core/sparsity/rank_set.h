@@ -66,4 +66,9 @@ class RankSet {
   bool frozen_ = false;
 };
 
+// Of the weights that `after`'s mask at `level` keeps, the fraction that `before`'s mask at the
+// same level kept too (1 = the refresh changed nothing), over all layers. The two must have the
+// same layers (InvalidArgument otherwise). The training events report it as mask churn.
+double mask_overlap(const RankSet& before, const RankSet& after, double level);
+
 }  // namespace omnisparse

@@ -1,5 +1,6 @@
 #include "core/sparsity/sampler.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <sstream>
@@ -9,16 +10,47 @@
 
 namespace omnisparse {
 
-void SandwichConfig::Validate() const {
-  if (k < 2) throw ConfigError("sandwich.k: must be >= 2 (dense and sparsest), got " + std::to_string(k));
+std::string to_string(MemberRule r) {
+  switch (r) {
+    case MemberRule::kSandwich: return "sandwich";
+    case MemberRule::kLevels: return "levels";
+    case MemberRule::kSpace: return "space";
+  }
+  return "?";
+}
+
+MemberRule parse_member_rule(const std::string& s) {
+  if (s == "sandwich") return MemberRule::kSandwich;
+  if (s == "levels") return MemberRule::kLevels;
+  if (s == "space") return MemberRule::kSpace;
+  throw ConfigError("members.rule: unknown value '" + s + "' (expected sandwich, levels or space)");
+}
+
+void MemberSamplerConfig::Validate() const {
+  if (k < 1) throw ConfigError("members.k: must be >= 1, got " + std::to_string(k));
+  if (rule == MemberRule::kSandwich && k < 2)
+    throw ConfigError("members.k: the sandwich rule needs k >= 2 (dense and sparsest), got " +
+                      std::to_string(k));
+  if (!(p_dense >= 0.0 && p_dense <= 1.0)) throw ConfigError("members.p_dense: must be in [0, 1]");
+  if (!level_weights.empty()) {
+    if (level_weights.size() + 1 != ladder.levels.size())
+      throw ConfigError("members.level_weights: needs one weight per non-zero ladder level (" +
+                        std::to_string(ladder.levels.size() - 1) + "), got " +
+                        std::to_string(level_weights.size()));
+    for (double w : level_weights)
+      if (!(w > 0 && std::isfinite(w))) throw ConfigError("members.level_weights: weights must be > 0");
+  }
   ladder.Validate();
   if (!(target_tolerance > 0.0 && target_tolerance < 1.0)) {
-    throw ConfigError("sandwich.target_tolerance: must be in (0, 1)");
+    throw ConfigError("members.target_tolerance: must be in (0, 1)");
   }
 }
 
-void to_json(nlohmann::json& j, const SandwichConfig& c) {
+void to_json(nlohmann::json& j, const MemberSamplerConfig& c) {
   j = {{"k", c.k},
+       {"rule", to_string(c.rule)},
+       {"p_dense", c.p_dense},
+       {"level_weights", c.level_weights},
        {"ladder", c.ladder},
        {"distribution", c.distribution == SampleDistribution::kTargetSize ? "target_size"
                                                                           : "per_layer_uniform"},
@@ -26,10 +58,17 @@ void to_json(nlohmann::json& j, const SandwichConfig& c) {
        {"target_tolerance", c.target_tolerance}};
 }
 
-void from_json(const nlohmann::json& j, SandwichConfig& c) {
-  const std::string what = "sandwich";
-  detail::check_keys(j, what, {"k", "ladder", "distribution", "per_group", "target_tolerance"});
+void from_json(const nlohmann::json& j, MemberSamplerConfig& c) {
+  const std::string what = "members";
+  detail::check_keys(j, what,
+                     {"k", "rule", "p_dense", "level_weights", "ladder", "distribution",
+                      "per_group", "target_tolerance"});
   detail::read_key(j, what, "k", c.k);
+  std::string rule;
+  detail::read_key(j, what, "rule", rule);
+  if (!rule.empty()) c.rule = parse_member_rule(rule);
+  detail::read_key(j, what, "p_dense", c.p_dense);
+  detail::read_key(j, what, "level_weights", c.level_weights);
   if (j.contains("ladder")) c.ladder = j.at("ladder").get<Ladder>();
   std::string dist;
   detail::read_key(j, what, "distribution", dist);
@@ -38,7 +77,7 @@ void from_json(const nlohmann::json& j, SandwichConfig& c) {
   } else if (dist == "per_layer_uniform") {
     c.distribution = SampleDistribution::kPerLayerUniform;
   } else if (!dist.empty()) {
-    throw ConfigError("sandwich.distribution: unknown value '" + dist +
+    throw ConfigError("members.distribution: unknown value '" + dist +
                       "' (expected per_layer_uniform or target_size)");
   }
   detail::read_key(j, what, "per_group", c.per_group);
@@ -46,7 +85,7 @@ void from_json(const nlohmann::json& j, SandwichConfig& c) {
   c.Validate();
 }
 
-SandwichSampler::SandwichSampler(SandwichConfig config, LayerSpecs layers, uint64_t seed)
+MemberSampler::MemberSampler(MemberSamplerConfig config, LayerSpecs layers, uint64_t seed)
     : config_(std::move(config)), layers_(std::move(layers)), rng_(seed) {
   config_.Validate();
   if (layers_.empty()) throw InvalidArgument("sandwich sampler: the model has no prunable layers");
@@ -67,7 +106,7 @@ SandwichSampler::SandwichSampler(SandwichConfig config, LayerSpecs layers, uint6
   }
 }
 
-uint64_t SandwichSampler::uniform_int(uint64_t n) {
+uint64_t MemberSampler::uniform_int(uint64_t n) {
   // Rejection sampling: no modulo bias, and the same numbers on every standard library.
   const uint64_t limit = std::mt19937_64::max() - std::mt19937_64::max() % n;
   uint64_t x;
@@ -77,22 +116,22 @@ uint64_t SandwichSampler::uniform_int(uint64_t n) {
   return x % n;
 }
 
-double SandwichSampler::uniform_real() { return static_cast<double>(rng_() >> 11) * 0x1.0p-53; }
+double MemberSampler::uniform_real() { return static_cast<double>(rng_() >> 11) * 0x1.0p-53; }
 
-SubnetConfig SandwichSampler::from_unit_levels(const std::vector<double>& unit_levels) const {
+SubnetConfig MemberSampler::from_unit_levels(const std::vector<double>& unit_levels) const {
   std::vector<double> levels;
   levels.reserve(layers_.size());
   for (size_t i = 0; i < layers_.size(); ++i) levels.push_back(unit_levels[unit_of_layer_[i]]);
   return SubnetConfig::Explicit(names_of(layers_), std::move(levels));
 }
 
-SubnetConfig SandwichSampler::dense() const { return SubnetConfig::Uniform(layers_, 0.0); }
+SubnetConfig MemberSampler::dense() const { return SubnetConfig::Uniform(layers_, 0.0); }
 
-SubnetConfig SandwichSampler::sparsest(double max_sparsity) const {
+SubnetConfig MemberSampler::sparsest(double max_sparsity) const {
   return SubnetConfig::Uniform(layers_, config_.ladder.largest_at_most(max_sparsity));
 }
 
-SubnetConfig SandwichSampler::random_config(double max_sparsity) {
+SubnetConfig MemberSampler::random_config(double max_sparsity) {
   const std::vector<double> allowed = config_.ladder.at_most(max_sparsity);
   const size_t units = unit_params_.size();
   std::vector<size_t> idx(units);
@@ -127,26 +166,63 @@ SubnetConfig SandwichSampler::random_config(double max_sparsity) {
   return from_unit_levels(unit_levels);
 }
 
-std::vector<SubnetConfig> SandwichSampler::sample(double max_sparsity) {
+SubnetConfig MemberSampler::random_level(double max_sparsity) {
+  std::vector<double> allowed = config_.ladder.at_most(max_sparsity);
+  allowed.erase(allowed.begin());  // 0 is always the first level
+  if (allowed.empty()) return dense();
+  if (config_.level_weights.empty())
+    return SubnetConfig::Uniform(layers_, allowed[uniform_int(allowed.size())]);
+  // Weighted: level i of the ladder (i >= 1) has weight level_weights[i - 1].
+  double total = 0;
+  for (size_t i = 0; i < allowed.size(); ++i) total += config_.level_weights[i];
+  double u = uniform_real() * total;
+  for (size_t i = 0; i < allowed.size(); ++i) {
+    u -= config_.level_weights[i];
+    if (u < 0) return SubnetConfig::Uniform(layers_, allowed[i]);
+  }
+  return SubnetConfig::Uniform(layers_, allowed.back());
+}
+
+std::vector<SubnetConfig> MemberSampler::sample(double max_sparsity) {
   if (!(max_sparsity >= 0.0 && max_sparsity < 1.0)) {
-    throw ConfigError("sandwich sampler: max sparsity " + std::to_string(max_sparsity) +
+    throw ConfigError("member sampler: max sparsity " + std::to_string(max_sparsity) +
                       " is outside [0, 1)");
   }
+  std::vector<SubnetConfig> drawn;
+  drawn.reserve(config_.k);
+  if (config_.rule == MemberRule::kSandwich) {
+    drawn.push_back(dense());
+    drawn.push_back(sparsest(max_sparsity));
+    for (int i = 2; i < config_.k; ++i) drawn.push_back(random_config(max_sparsity));
+  } else {
+    for (int i = 0; i < config_.k; ++i) {
+      if (uniform_real() < config_.p_dense) {
+        drawn.push_back(dense());
+      } else if (config_.rule == MemberRule::kSpace && uniform_real() < 0.5) {
+        drawn.push_back(random_config(max_sparsity));
+      } else {
+        drawn.push_back(random_level(max_sparsity));
+      }
+    }
+  }
+  // Distinct members, dense first (it is the teacher of in-place distillation).
   std::vector<SubnetConfig> out;
-  out.reserve(config_.k);
-  out.push_back(dense());
-  out.push_back(sparsest(max_sparsity));
-  for (int i = 2; i < config_.k; ++i) out.push_back(random_config(max_sparsity));
+  for (bool want_dense : {true, false}) {
+    for (const auto& c : drawn) {
+      if (c.is_dense() != want_dense) continue;
+      if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+    }
+  }
   return out;
 }
 
-std::string SandwichSampler::state() const {
+std::string MemberSampler::state() const {
   std::ostringstream os;
   os << rng_;
   return os.str();
 }
 
-void SandwichSampler::set_state(const std::string& state) {
+void MemberSampler::set_state(const std::string& state) {
   std::istringstream is(state);
   std::mt19937_64 rng;
   is >> rng;

@@ -68,15 +68,36 @@ void TrainConfig::Validate() const {
   wave_augment.Validate();
   spec_augment.Validate();
 
-  require(omni.k >= 2, "omni.k", "must be >= 2 (the sandwich needs dense and sparsest)");
+  require(omni.members_per_step >= 1, "omni.members_per_step", "must be >= 1");
+  require(omni.distribution == "sandwich" || omni.distribution == "levels" ||
+              omni.distribution == "space",
+          "omni.distribution", "must be sandwich, levels or space");
+  require(omni.distribution != "sandwich" || omni.members_per_step >= 2, "omni.members_per_step",
+          "must be >= 2 for the sandwich rule (dense and sparsest)");
+  require(fraction(omni.p_dense), "omni.p_dense", "must be in [0, 1]");
+  require(omni.level_weights.empty() || omni.level_weights.size() + 1 == omni.ladder.size(),
+          "omni.level_weights", "needs one weight per non-zero ladder level");
+  for (double w : omni.level_weights)
+    require(std::isfinite(w) && w > 0, "omni.level_weights", "weights must be > 0");
+  require(omni.space == "per_layer_uniform" || omni.space == "target_size", "omni.space",
+          "must be per_layer_uniform or target_size");
   require(fraction(omni.warmup) && fraction(omni.ramp_end) && omni.warmup <= omni.ramp_end,
           "omni.warmup/ramp_end", "must satisfy 0 <= warmup <= ramp_end <= 1");
-  require(omni.max_sparsity > 0 && omni.max_sparsity < 1, "omni.max_sparsity", "must be in (0, 1)");
+  require(omni.max_sparsity >= 0 && omni.max_sparsity < 1, "omni.max_sparsity",
+          "must be in [0, 1) (0: the ladder's top level)");
   require(omni.refresh_every > 0, "omni.refresh_every", "must be > 0");
-  require(omni.distribution == "per_layer_uniform" || omni.distribution == "target_size",
-          "omni.distribution", "must be per_layer_uniform or target_size");
+  require(fraction(omni.freeze_at), "omni.freeze_at", "must be in [0, 1]");
+  require(std::isfinite(omni.distill_weight) && omni.distill_weight >= 0, "omni.distill_weight",
+          "must be >= 0");
+  require(omni.distill_weight == 0 || model.ctc_weight > 0, "omni.distill_weight",
+          "needs the CTC head (model.ctc_weight > 0): the dense member's CTC posteriors are the "
+          "teacher");
   require(!omni.ladder.empty(), "omni.ladder", "must not be empty");
   for (double s : omni.ladder) require(s >= 0 && s < 1, "omni.ladder", "levels must lie in [0, 1)");
+  for (size_t i = 1; i < omni.ladder.size(); ++i)
+    require(omni.ladder[i] > omni.ladder[i - 1], "omni.ladder", "must be strictly increasing");
+  require(omni.ladder.front() == 0, "omni.ladder", "must start with 0 (the dense member)");
+  require(omni.ladder.size() >= 2, "omni.ladder", "needs a non-zero level");
   (void)Granularity::Parse(omni.granularity);
 
   require(gmp.target_sparsity > 0 && gmp.target_sparsity < 1, "gmp.target_sparsity",
@@ -87,10 +108,18 @@ void TrainConfig::Validate() const {
   (void)Granularity::Parse(gmp.granularity);
 }
 
+void TrainConfig::apply_fine_tune_defaults(const nlohmann::json& given) {
+  auto unset = [&](const char* key) { return !given.is_object() || !given.contains(key); };
+  if (unset("lr")) lr = 1e-3;
+  if (unset("lr_warmup_steps")) lr_warmup_steps = 30;
+  if (unset("ctc_warmup")) ctc_warmup = 0.0;
+}
+
 nlohmann::json TrainConfig::to_json() const {
   return {
       {"data", data},
       {"run", run},
+      {"init_from", init_from},
       {"preset", preset},
       {"model", model.to_json()},
       {"mode", to_string(mode)},
@@ -117,12 +146,17 @@ nlohmann::json TrainConfig::to_json() const {
       {"eval_utterances", eval_utterances},
       {"eval_levels", eval_levels},
       {"omni",
-       {{"k", omni.k},
+       {{"members_per_step", omni.members_per_step},
+        {"distribution", omni.distribution},
+        {"p_dense", omni.p_dense},
+        {"level_weights", omni.level_weights},
+        {"space", omni.space},
         {"warmup", omni.warmup},
         {"ramp_end", omni.ramp_end},
         {"max_sparsity", omni.max_sparsity},
         {"refresh_every", omni.refresh_every},
-        {"distribution", omni.distribution},
+        {"freeze_at", omni.freeze_at},
+        {"distill_weight", omni.distill_weight},
         {"granularity", omni.granularity},
         {"ladder", omni.ladder}}},
       {"gmp",
@@ -139,6 +173,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   JsonFields f(j, "train");
   f.get("data", c.data);
   f.get("run", c.run);
+  f.get("init_from", c.init_from);
   f.get("preset", c.preset);
   if (j.contains("preset")) c.model = preset_config(c.preset);
   if (j.contains("model")) {
@@ -179,12 +214,35 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   f.get("eval_levels", c.eval_levels);
   if (j.contains("omni")) {
     JsonFields o(j.at("omni"), "train.omni");
-    o.get("k", c.omni.k);
+    const nlohmann::json& oj = j.at("omni");
+    if (oj.is_object() && oj.contains("k")) {
+      // Configs written before members_per_step: "k" members by the sandwich rule, random
+      // members drawn by "distribution" (per_layer_uniform | target_size), refreshed to the end.
+      if (oj.contains("members_per_step"))
+        throw ConfigError("train.omni.k: give members_per_step only (k is its older name)");
+      c.omni.distribution = "sandwich";
+      c.omni.freeze_at = 1.0;
+      c.omni.max_sparsity = 0.95;
+      c.omni.ladder = {0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95};
+      c.omni.warmup = 0.15;
+      c.omni.ramp_end = 0.6;
+      o.get("k", c.omni.members_per_step);
+    }
+    o.get("members_per_step", c.omni.members_per_step);
+    o.get("distribution", c.omni.distribution);
+    if (c.omni.distribution == "per_layer_uniform" || c.omni.distribution == "target_size") {
+      c.omni.space = c.omni.distribution;  // the older meaning of "distribution"
+      c.omni.distribution = "sandwich";
+    }
+    o.get("p_dense", c.omni.p_dense);
+    o.get("level_weights", c.omni.level_weights);
+    o.get("space", c.omni.space);
     o.get("warmup", c.omni.warmup);
     o.get("ramp_end", c.omni.ramp_end);
     o.get("max_sparsity", c.omni.max_sparsity);
     o.get("refresh_every", c.omni.refresh_every);
-    o.get("distribution", c.omni.distribution);
+    o.get("freeze_at", c.omni.freeze_at);
+    o.get("distill_weight", c.omni.distill_weight);
     o.get("granularity", c.omni.granularity);
     o.get("ladder", c.omni.ladder);
     o.finish();

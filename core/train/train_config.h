@@ -26,17 +26,30 @@ enum class TrainMode { Dense, Omni, Gmp };
 std::string to_string(TrainMode m);
 TrainMode parse_train_mode(const std::string& s);  // ConfigError on anything else
 
-// The supernet (DESIGN.md section 2): dense warm-up, then the largest sparsity the sampler may
-// draw ramps up on the cubic schedule; each step trains k sub-networks (sandwich rule).
+// The supernet (docs/DESIGN.md section 2). Best started from a trained dense run
+// (TrainConfig::init_from): the largest sparsity the sampler may draw ramps up on the cubic
+// schedule to the ladder's top level; each step trains members_per_step members drawn by
+// `distribution`; ranks are refreshed every refresh_every steps until freeze_at and never after,
+// so the last phase trains exactly the masks that are evaluated and exported; sparse members can
+// also fit the dense member's CTC posteriors (in-place distillation).
 struct OmniConfig {
-  int k = 4;                          // sub-networks per step: dense, sparsest, k-2 random
-  double warmup = 0.15;               // progress fraction trained dense only (one pass per step)
-  double ramp_end = 0.6;              // progress at which the max sparsity reaches max_sparsity
-  double max_sparsity = 0.95;
+  int members_per_step = 1;           // k: forward+backward passes per step (distinct members)
+  std::string distribution = "levels";  // sandwich | levels | space (core/sparsity/sampler.h)
+  double p_dense = 0.2;               // levels / space: probability that a member is the dense one
+  std::vector<double> level_weights;  // levels / space: relative weight of each non-zero ladder
+                                      // level (e.g. more steps for the sparsest); empty: equal
+  std::string space = "per_layer_uniform";  // random per-layer configs: or target_size
+  double warmup = 0.0;                // progress fraction trained dense only (one pass per step)
+  double ramp_end = 0.2;              // progress at which the max sparsity reaches max_sparsity
+  double max_sparsity = 0.0;          // the sampler's top sparsity; 0: the ladder's top level
   int refresh_every = 25;             // optimiser steps between rank refreshes
-  std::string distribution = "per_layer_uniform";  // or "target_size"
+  double freeze_at = 0.5;             // progress after which the ranks never change again
+  double distill_weight = 0.0;        // weight of KL(dense CTC posteriors || member's), sparse
+                                      // members only; 0 = off
   std::string granularity = "unstructured";        // or block1x4, block4x4, nm4, ...
-  std::vector<double> ladder = {0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95};
+  std::vector<double> ladder = {0, 0.5, 0.7, 0.8, 0.9};
+
+  double top_sparsity() const { return max_sparsity > 0 ? max_sparsity : ladder.back(); }
 };
 
 // The individually pruned baseline: gradual magnitude pruning to one target, then fine-tuning.
@@ -51,6 +64,9 @@ struct GmpConfig {
 struct TrainConfig {
   std::string data;                   // corpus root (train/ and dev/ subsets) or LibriSpeech root
   std::string run;                    // run directory
+  std::string init_from;              // parent: a run directory, a checkpoint or an exported
+                                      // model; weights (and feature normalisation) only, fresh
+                                      // optimiser and schedule (core/train/parent_model.h)
   std::string preset = "tiny";
   TransducerConfig model = preset_config();
   TrainMode mode = TrainMode::Omni;
@@ -78,7 +94,9 @@ struct TrainConfig {
   int64_t max_frames_per_batch = 6000;  // 10 ms frames summed over a batch (before stacking)
   int64_t max_batch = 32;
 
-  double wave_augment_prob = 0.5;     // share of training utterances that get waveform augmentation
+  double wave_augment_prob = 0.0;     // share of training utterances that get waveform
+                                      // augmentation; off by default: at 15 minutes it cost
+                                      // the commands corpus 14 -> 43 % dev WER (learning_curve)
   WaveAugmentConfig wave_augment;
   SpecAugmentConfig spec_augment;
   bool use_spec_augment = true;
@@ -92,6 +110,12 @@ struct TrainConfig {
   void Validate() const;
   nlohmann::json to_json() const;
   static TrainConfig from_json(const nlohmann::json& j);  // unknown keys -> ConfigError
+
+  // A run that starts from a trained parent (init_from) is a fine-tune: for the keys that the
+  // config `given` (the user's JSON) does not set, a fine-tune's settings replace the
+  // from-scratch defaults: lr 1e-3, lr_warmup_steps 30, ctc_warmup 0 (the parent's encoder is
+  // trained; experiments/omni_vs_individual).
+  void apply_fine_tune_defaults(const nlohmann::json& given);
 
   // The TransducerConfig of `preset` with the training default CTC head (weight 0.5, at 20 ms);
   // ConfigError for an unknown preset. A config's "model" keys override these values.

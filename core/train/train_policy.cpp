@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <fmt/format.h>
+
 #include "core/common/error.h"
 #include "core/sparsity/sampler.h"
 #include "core/sparsity/schedules.h"
@@ -45,25 +47,34 @@ class OmniPolicy final : public TrainPolicy {
         sampler_(make_sampler_config(cfg.omni), specs, cfg.seed ^ 0x5eed5a3d1e5ull),
         dense_(SubnetConfig::Uniform(specs, 0.0)) {}
 
-  static SandwichConfig make_sampler_config(const OmniConfig& o) {
-    SandwichConfig s;
-    s.k = o.k;
+  static MemberSamplerConfig make_sampler_config(const OmniConfig& o) {
+    MemberSamplerConfig s;
+    s.k = o.members_per_step;
+    s.rule = parse_member_rule(o.distribution);
+    s.p_dense = o.p_dense;
+    s.level_weights = o.level_weights;
     s.ladder.levels = o.ladder;
-    s.distribution = o.distribution == "target_size" ? SampleDistribution::kTargetSize
-                                                     : SampleDistribution::kPerLayerUniform;
+    s.distribution = o.space == "target_size" ? SampleDistribution::kTargetSize
+                                              : SampleDistribution::kPerLayerUniform;
     return s;
   }
 
   double max_sparsity(double progress) const {
-    return cubic_sparsity(progress, cfg_.warmup, cfg_.ramp_end, cfg_.max_sparsity);
+    return cubic_sparsity(progress, cfg_.warmup, cfg_.ramp_end, cfg_.top_sparsity());
   }
 
   std::vector<SubnetConfig> plan(int64_t step, double progress,
                                  const PrunableLayers& layers) override {
     if (progress < cfg_.warmup) return {dense_};
-    if (ranks_.empty() || (step - last_refresh_) >= cfg_.refresh_every) {
-      ranks_.refresh(layers);
-      last_refresh_ = step;
+    if (!ranks_.frozen()) {
+      const bool freeze_now = progress >= cfg_.freeze_at;
+      if (ranks_.empty() || freeze_now || (step - last_refresh_) >= cfg_.refresh_every) {
+        refresh(layers, step);
+        if (freeze_now) {
+          ranks_.freeze();
+          (*mask_event_)["frozen"] = true;
+        }
+      }
     }
     last_max_ = max_sparsity(progress);
     return sampler_.sample(last_max_);
@@ -78,11 +89,18 @@ class OmniPolicy final : public TrainPolicy {
     return out;
   }
 
+  // The ranks stay as they were last refreshed (at the freeze point at the latest): the masks
+  // that were trained are the masks that ship. Only a run that never reached a sparse step gets
+  // its ranks here.
   void finish(const PrunableLayers& layers) override {
-    if (!ranks_.frozen()) {
-      ranks_.refresh(layers);
-      ranks_.freeze();
-    }
+    if (ranks_.empty()) refresh(layers, -1);
+    ranks_.freeze();
+  }
+
+  std::optional<nlohmann::json> take_mask_event() override {
+    auto ev = std::move(mask_event_);
+    mask_event_.reset();
+    return ev;
   }
 
   const RankSet* ranks() const override { return &ranks_; }
@@ -98,13 +116,30 @@ class OmniPolicy final : public TrainPolicy {
   }
 
  private:
+  // New ranks from the current weights, and how much of each ladder level's mask survived.
+  void refresh(const PrunableLayers& layers, int64_t step) {
+    std::optional<RankSet> before;
+    if (!ranks_.empty()) before = ranks_;
+    ranks_.refresh(layers);
+    last_refresh_ = step;
+    nlohmann::json overlap = nlohmann::json::object();
+    if (before) {
+      for (double level : cfg_.ladder) {
+        if (level <= 0) continue;
+        overlap[fmt::format("{:.2f}", level)] = mask_overlap(*before, ranks_, level);
+      }
+    }
+    mask_event_ = nlohmann::json{{"overlap", overlap}, {"frozen", ranks_.frozen()}};
+  }
+
   OmniConfig cfg_;
   std::vector<double> eval_levels_;
   RankSet ranks_;
-  SandwichSampler sampler_;
+  MemberSampler sampler_;
   SubnetConfig dense_;
   int64_t last_refresh_ = -1000000;
   double last_max_ = 0.0;
+  std::optional<nlohmann::json> mask_event_;
 };
 
 class GmpPolicy final : public TrainPolicy {

@@ -3,8 +3,9 @@
 // backward per sub-network on the shared weights, accumulates, and takes one optimiser step.
 //
 //   dense  [dense]
-//   omni   warm-up: [dense]; then the sandwich: [dense, sparsest, k-2 random] with the largest
-//          sparsity ramping on the cubic schedule; ranks refreshed every K steps, frozen at end
+//   omni   warm-up: [dense]; then k members drawn by the member rule (sandwich | levels | space,
+//          core/sparsity/sampler.h) with the largest sparsity ramping on the cubic schedule to
+//          the ladder's top; ranks refreshed every K steps until omni.freeze_at, then frozen
 //   gmp    [uniform s(t)] with s(t) ramping on the cubic schedule to the target, masks from the
 //          current weights every K steps (pruned weights are zeroed, so they stay pruned), then
 //          fine-tuning at the fixed mask
@@ -37,6 +38,9 @@ class TrainPolicy {
   virtual std::vector<SubnetConfig> eval_configs(const LayerSpecs& specs) const = 0;
   // End of training: freeze ranks.
   virtual void finish(const PrunableLayers& layers) { (void)layers; }
+  // After a rank refresh: {"overlap": {"<level>": fraction of that level's kept weights that
+  // were kept before the refresh}, "frozen": bool}, once; nullopt otherwise.
+  virtual std::optional<nlohmann::json> take_mask_event() { return std::nullopt; }
 
   // The ranks that turn a config into masks (empty for dense).
   virtual const RankSet* ranks() const { return nullptr; }

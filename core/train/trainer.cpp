@@ -15,11 +15,14 @@
 #include "core/eval/evaluator.h"
 #include "core/eval/model_bundle.h"
 #include "core/io/event_log.h"
+#include "core/io/run_cost.h"
 #include "core/io/run_dir.h"
 #include "core/model/rnnt_loss.h"
 #include "core/tensor/device.h"
 #include "core/io/checkpoint.h"
 #include "core/train/train_data.h"
+#include "core/train/distill.h"
+#include "core/train/parent_model.h"
 #include "core/train/train_policy.h"
 
 namespace omnisparse {
@@ -56,11 +59,12 @@ std::vector<std::pair<std::string, at::Tensor>> named_params(Transducer& model) 
 
 struct State {
   int64_t step = 0, passes = 0, samples = 0, epoch = 0, batch_index = 0;
+  int64_t teacher_passes = 0;  // of `passes`: forward-only passes of the distillation teacher
   double train_s = 0, audio_s = 0;
   nlohmann::json to_json() const {
     return {{"step", step},   {"passes", passes},           {"samples", samples},
             {"epoch", epoch}, {"batch_index", batch_index}, {"train_s", train_s},
-            {"audio_s", audio_s}};
+            {"audio_s", audio_s}, {"teacher_passes", teacher_passes}};
   }
   void from_json(const nlohmann::json& j) {
     step = j.at("step");
@@ -70,6 +74,7 @@ struct State {
     batch_index = j.at("batch_index");
     train_s = j.at("train_s");
     audio_s = j.value("audio_s", 0.0);
+    teacher_passes = j.value("teacher_passes", int64_t{0});
   }
 };
 
@@ -82,29 +87,55 @@ double progress_of(const TrainConfig& c, const State& s) {
 
 // The loss of one sub-network on one batch: RNN-T (+ weighted CTC when the model has a head);
 // CTC alone when ctc_only (the CTC warm-up: no predictor or joiner, about 2x cheaper a pass).
-torch::Tensor batch_loss(Transducer& model, const Batch& b, const torch::Device& device,
-                         bool ctc_only) {
+// With want_ctc, also the CTC log-probabilities (for in-place distillation).
+struct BatchLoss {
+  torch::Tensor loss;
+  torch::Tensor ctc_lp;    // [T', B, V] log-probabilities (CTC frames); undefined unless asked
+  torch::Tensor ctc_lens;  // [B] valid CTC frames
+};
+
+BatchLoss batch_loss(Transducer& model, const Batch& b, const torch::Device& device, bool ctc_only,
+                     bool want_ctc) {
   auto feats = b.feats.to(device), feat_lens = b.feat_lens.to(device);
   auto targets = b.targets.to(device), target_lens = b.target_lens.to(device);
   EncoderOutput enc = model->encode(feats, feat_lens);
+  BatchLoss out;
+  const bool need_ctc = ctc_only || want_ctc || model->config().ctc_weight > 0;
+  if (need_ctc) {
+    out.ctc_lp = torch::log_softmax(model->ctc_logits(enc.enc), -1).transpose(0, 1);  // [T', B, V]
+    out.ctc_lens = enc.lens * model->config().ctc_upsample;
+  }
   auto ctc_loss = [&] {
-    auto lp = torch::log_softmax(model->ctc_logits(enc.enc), -1).transpose(0, 1);  // [T', B, V]
     // Per utterance, like the RNN-T loss. LibTorch's Mean divides each utterance's CTC loss by
     // its target length first, which makes the auxiliary loss ~35x smaller than the RNN-T loss
     // on character targets: measured, a 0.3 weight then never taught the encoder anything and
     // the transducer settled for the predictor's language model (same WER with zeroed audio).
-    return torch::ctc_loss(lp, targets, enc.lens * model->config().ctc_upsample, target_lens, 0,
-                           at::Reduction::Sum, /*zero_infinity=*/true) /
+    return torch::ctc_loss(out.ctc_lp, targets, out.ctc_lens, target_lens, 0, at::Reduction::Sum,
+                           /*zero_infinity=*/true) /
            static_cast<double>(targets.size(0));
   };
-  if (ctc_only) return ctc_loss();
+  if (ctc_only) {
+    out.loss = ctc_loss();
+    return out;
+  }
   auto sos = torch::zeros({targets.size(0), 1}, targets.options());
   PredictorOutput pred = model->predict(torch::cat({sos, targets}, 1));
   torch::Tensor logits = model->joint(enc.enc, pred.pred);  // [B, T', U+1, V]
   torch::Tensor loss = rnnt_loss(logits, targets, enc.lens, target_lens, 0, Reduction::Mean);
   const double w = model->config().ctc_weight;
   if (w > 0) loss = (1 - w) * loss + w * ctc_loss();
-  return loss;
+  out.loss = loss;
+  return out;
+}
+
+// The dense member's CTC posteriors for distillation when the step did not train it: a
+// forward pass of the encoder and the CTC head only, no gradients.
+torch::Tensor teacher_log_probs(Transducer& model, const Batch& b, const torch::Device& device,
+                                const PrunableLayers& layers) {
+  torch::NoGradGuard no_grad;
+  clear_masks(layers);
+  EncoderOutput enc = model->encode(b.feats.to(device), b.feat_lens.to(device));
+  return torch::log_softmax(model->ctc_logits(enc.enc), -1).transpose(0, 1);  // [T', B, V]
 }
 
 }  // namespace
@@ -120,9 +151,23 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
   // --- Run directory and (when resuming) the last complete checkpoint -----------------------
   // Everything that can be checked without touching the disk is checked first, so a bad
   // config or a missing device never leaves a half-made run directory behind.
+  std::optional<ParentModel> parent;
   if (!opts_.resume) {
     cfg_.Validate();
     (void)resolve_device(cfg_.device);
+    if (!cfg_.init_from.empty()) {
+      parent = load_parent(cfg_.init_from);
+      if (!opts_.model_given) {
+        // No model asked for: train the parent's (with this run's training-only settings).
+        const TransducerConfig asked = cfg_.model;
+        cfg_.model = parent->bundle.config;
+        if (!parent->preset.empty()) cfg_.preset = parent->preset;
+        cfg_.model.dropout = asked.dropout;
+        if (asked.ctc_weight > 0 && cfg_.model.ctc_weight > 0) cfg_.model.ctc_weight = asked.ctc_weight;
+        cfg_.Validate();
+      }
+      check_parent_compatible(*parent, cfg_.model, opts_.model_given ? cfg_.preset : "");
+    }
   }
   std::optional<Checkpoint> ckpt;
   fs::path ckpt_path;
@@ -199,8 +244,14 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
   if (ckpt) {
     bundle = ModelBundle::FromTensors(ckpt->model_meta, ckpt->weights, ckpt_path);
     st.from_json(ckpt->state.at("trainer"));
+  } else if (parent) {
+    // Weights and feature normalisation of the parent; optimiser, schedule and ranks fresh.
+    bundle = ModelBundle::Create(cfg_.model, parent->bundle.stats);
+    bundle.load_weights(parent->bundle.weights(), parent->path);
   } else {
     bundle = ModelBundle::Create(cfg_.model, data.compute_stats());
+  }
+  if (!ckpt) {
     nlohmann::json rj = {{"config", cfg_.to_json()},
                          {"mode", to_string(cfg_.mode)},
                          {"preset", cfg_.preset},
@@ -211,8 +262,22 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
                          {"train_utterances", data.size()},
                          {"train_hours", data.total_hours()},
                          {"dev_utterances", dev_utts.size()}};
+    if (parent) rj["parent"] = parent->info;
     run.write_run_json(rj);
   }
+  // What the parent cost (itself and its ancestors), for the cost figures with the parent.
+  const nlohmann::json parent_info = parent_info_of_run(run.read_run_json());
+  auto parent_cost = [&](const char* key) -> nlohmann::json {
+    return parent_info.is_object() ? parent_info.value(key, nlohmann::json()) : nlohmann::json();
+  };
+  auto with_parent = [&](nlohmann::json ev) {
+    const nlohmann::json pp = parent_cost("total_passes"), pw = parent_cost("total_wall_s");
+    if (!parent_info.is_object()) return ev;
+    ev["parent_passes"] = pp;
+    ev["total_passes"] = pp.is_number() ? nlohmann::json(st.passes + pp.get<int64_t>()) : nlohmann::json();
+    ev["total_wall_s"] = pw.is_number() ? nlohmann::json(st.train_s + pw.get<double>()) : nlohmann::json();
+    return ev;
+  };
   bundle.model->to(device);
   bundle.model->train();
   auto params = named_params(bundle.model);
@@ -256,7 +321,8 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
         {"parameters", bundle.model->num_parameters()},
         {"train_utterances", data.size()},
         {"dev_utterances", dev.size()},
-        {"passes", st.passes}});
+        {"passes", st.passes},
+        {"parent", parent_info}});
 
   auto save = [&]() {
     Checkpoint c;
@@ -323,16 +389,32 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
 
     Batch batch = producer.next();
     std::vector<SubnetConfig> plan = policy->plan(st.step, progress, layers);
+    if (auto m = policy->take_mask_event()) {
+      nlohmann::json ev = {{"type", "masks"}, {"step", st.step}, {"progress", progress}};
+      ev.update(*m);
+      emit(ev);
+    }
     adam.zero_grad();
     double step_loss = 0;
+    const bool ctc_only = progress < cfg_.ctc_warmup;
+    const double distill = cfg_.mode == TrainMode::Omni ? cfg_.omni.distill_weight : 0.0;
+    torch::Tensor teacher;  // [T', B, V] the dense member's CTC log-probabilities, detached
     for (const SubnetConfig& sc : plan) {
+      const bool distill_this = distill > 0 && !sc.is_dense();
+      if (distill_this && !teacher.defined()) {
+        teacher = teacher_log_probs(bundle.model, batch, device, layers);
+        ++st.passes;  // a forward-only pass, counted like any other
+        ++st.teacher_passes;
+      }
       if (sc.is_dense()) clear_masks(layers);
       else policy->ranks()->apply(layers, sc);
-      torch::Tensor loss =
-          batch_loss(bundle.model, batch, device, progress < cfg_.ctc_warmup);
+      BatchLoss parts = batch_loss(bundle.model, batch, device, ctc_only, distill > 0);
+      torch::Tensor loss = parts.loss;
       if (!std::isfinite(loss.item<double>()))
         throw Error(fmt::format("training diverged at step {}: loss is {} (lower --lr?)", st.step,
                                 loss.item<double>()));
+      if (distill > 0 && sc.is_dense()) teacher = parts.ctc_lp.detach();
+      if (distill_this) loss = loss + distill * ctc_distill_kl(parts.ctc_lp, teacher, parts.ctc_lens);
       (loss / static_cast<double>(plan.size())).backward();
       step_loss += loss.item<double>() / plan.size();
       ++st.passes;
@@ -362,7 +444,7 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
       std::vector<double> sp;
       for (auto& sc : plan) sp.push_back(std::round(sc.mean_level() * 1e4) / 1e4);
       const double elapsed = st.train_s;
-      emit({{"type", "step"},
+      emit(with_parent({{"type", "step"},
             {"step", st.step},
             {"loss", loss_sum / loss_n},
             {"lr", lr},
@@ -370,9 +452,10 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
             {"sparsities", sp},
             {"progress", p},
             {"passes", st.passes},
+            {"teacher_passes", st.teacher_passes},
             {"epoch", st.epoch},
             {"elapsed_s", elapsed},
-            {"eta_s", p > 0 ? nlohmann::json(elapsed * (1 - p) / p) : nlohmann::json()}});
+            {"eta_s", p > 0 ? nlohmann::json(elapsed * (1 - p) / p) : nlohmann::json()}}));
       window_samples = window_s = loss_sum = 0;
       loss_n = 0;
     }
@@ -398,12 +481,16 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
   sum.wall_s = st.train_s;
   sum.finished = !stopped;
   sum.last_eval = last_eval;
-  emit({{"type", stopped ? "stopped" : "done"},
-        {"step", st.step},
-        {"passes", st.passes},
-        {"wall_s", st.train_s},
-        {"session_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count()},
-        {"samples", st.samples}});
+  sum.parent_passes = parent_cost("total_passes").is_number() ? parent_cost("total_passes").get<int64_t>() : 0;
+  sum.parent_wall_s = parent_cost("total_wall_s").is_number() ? parent_cost("total_wall_s").get<double>() : 0.0;
+  emit(with_parent({{"type", stopped ? "stopped" : "done"},
+                    {"step", st.step},
+                    {"passes", st.passes},
+                    {"teacher_passes", st.teacher_passes},
+                    {"wall_s", st.train_s},
+                    {"parent_wall_s", parent_cost("total_wall_s")},
+                    {"session_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count()},
+                    {"samples", st.samples}}));
   return sum;
   } catch (const std::exception& e) {
     // The run stays resumable from its last checkpoint; the monitor shows why it stopped.

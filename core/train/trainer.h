@@ -38,6 +38,8 @@ struct TrainSummary {
   int64_t passes = 0;
   double wall_s = 0;       // time spent in the training loop, over all sessions of the run
   bool finished = false;   // false when stopped early (resumable)
+  int64_t parent_passes = 0;  // what the --init-from parent cost (with its ancestors; 0: none
+  double parent_wall_s = 0;   // or unknown)
   nlohmann::json last_eval;
 };
 

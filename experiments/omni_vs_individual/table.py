@@ -1,63 +1,140 @@
-"""RESULTS.md of the omni-vs-individual experiment: test WER per size for the supernet, the
-gmp baselines and one-shot pruning, with passes and wall time per model. Standard library only."""
+"""RESULTS.md of the omni-vs-individual experiment: test WER/CER per size for the supernet
+variants, the gmp baselines (and a second seed), one-shot pruning of the parent D, with the cost
+of every model with and without D. Standard library only.
+
+usage: table.py OUT CORPUS F "TARGETS" "VARIANTS" (the first variant is the primary one)"""
 import json
 import platform
 import sys
 from pathlib import Path
 
-out, corpus, passes, targets = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4].split()
-omni = sys.argv[5] if len(sys.argv) > 5 else "omni"
-omni_cfg = json.loads((out / f"{omni}.json").read_text()) if (out / f"{omni}.json").exists() else {}
+out, corpus, F, targets, variants = (Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]),
+                                     sys.argv[4].split(), sys.argv[5].split())
+variants = [v for v in variants if (out / v / "events.jsonl").exists()]
+primary = variants[0] if variants else None
 cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
             if l.startswith("model name")), platform.processor())
 
 
 def score(name):
-    p = out / f"{name}.json"
-    return json.loads(p.read_text()) if p.exists() else None
+    p = out / "score" / f"{name}.json"
+    return json.loads(p.read_text()) if p.exists() and p.stat().st_size else None
+
+
+def events(run):
+    p = out / run / "events.jsonl"
+    if not p.exists():
+        return []
+    ev = []
+    for line in p.read_text().splitlines():
+        try:
+            ev.append(json.loads(line))
+        except json.JSONDecodeError:
+            pass
+    return ev
 
 
 def cost(run):
-    ev = [json.loads(l) for l in (out / run / "events.jsonl").read_text().splitlines() if l.strip()]
-    steps = [e for e in ev if e["type"] == "step"]
-    done = next((e for e in ev if e["type"] == "done"), {})
-    last = steps[-1] if steps else {}
-    return (done.get("passes", last.get("passes", 0)), done.get("step", last.get("step", 0)),
-            done.get("wall_s", last.get("elapsed_s", 0)))
+    """(passes, steps, wall_s, passes with D, wall with D) of a run, from its events."""
+    ev = events(run)
+    last = next((e for e in reversed(ev) if e["type"] in ("done", "step")), {})
+    passes, steps = last.get("passes", 0), last.get("step", 0)
+    wall = last.get("wall_s", last.get("elapsed_s", 0.0))
+    return passes, steps, wall, last.get("total_passes", passes), last.get("total_wall_s", wall)
 
 
-def cell(r):
-    return "—" if r is None else f"{100 * r['wer']:.1f} % ({r['nnz'] / 1e6:.2f} M)"
+def wer(r):
+    return None if r is None else 100 * r["wer"]
 
 
-print("# Omni-sparsity supernet vs individually pruned models (issue 4)\n")
-print(f"- data: built-in synthetic `commands` corpus ({corpus}), test set = 300 utterances of "
-      "held-out voices; **synthetic speech, not LibriSpeech**")
-print(f"- model: tiny preset (1.81 M parameters with its CTC head), CTC weight 0.5 at 20 ms, "
-      f"CTC-only warm-up for the first 40 % of the passes, no waveform augmentation")
-print(f"- budget: {passes} forward+backward passes per model; machine: {cpu}, 1 torch thread per "
-      "run, two runs at a time on the 2-core VM")
-schedule = omni_cfg.get("omni") or {"k": 4, "warmup": 0.15, "ramp_end": 0.6}  # the defaults
-print(f"- supernet `{omni}`: omni config {json.dumps(schedule)}, max sparsity "
-      f"{schedule.get('max_sparsity', 0.95)}, CTC-only warm-up {omni_cfg.get('ctc_warmup')} of its steps")
-print("- WER: greedy decoding, whole test set; in brackets: non-zero parameters of the whole "
-      "model\n")
-print("| sparsity | omni supernet (one model) | gmp, one model per target | one-shot of the dense model |")
-print("|---:|---:|---:|---:|")
-print(f"| 0 % (dense) | {cell(score(f'{omni}-0'))} | {cell(score('dense-0'))} (dense baseline) | — |")
+def cell(r, nnz=True):
+    if r is None:
+        return "—"
+    s = f"{100 * r['wer']:.1f} / {100 * r['cer']:.1f}"
+    return s + (f" ({r['nnz'] / 1e6:.2f} M)" if nnz else "")
+
+
+d_passes, d_steps, d_wall, _, _ = cost("D")
+spread = None
+if score("gmp-0.8") and score("gmp-0.8-seed2"):
+    spread = abs(wer(score("gmp-0.8")) - wer(score("gmp-0.8-seed2")))
+allowed = max(2.0, spread or 0.0)
+
+print("# Omni-sparsity supernet vs individually pruned models, from one dense parent\n")
+print(f"- data: built-in synthetic `commands` corpus (`{corpus}`, 3000 utterances, seed 1); scores "
+      "on the test set: 300 utterances of **held-out voices**; **synthetic speech, not LibriSpeech**")
+print("- model: tiny preset (1.81 M parameters with its CTC head), CTC weight 0.5 at 20 ms, no "
+      "waveform augmentation; greedy decoding")
+print(f"- parent D: dense, {d_steps} steps (CTC alone for the first 40 %), {d_passes} passes, "
+      f"{d_wall / 60:.1f} min of training")
+print(f"- every fine-tune from D: {F} optimiser steps, peak lr 1e-3 (cosine to 1e-4), no CTC-only "
+      "phase; gmp: cubic ramp to the target over the first half, fixed mask after")
+print(f"- machine: {cpu}, 1 torch thread per run, two runs at a time on the 2-core VM")
+print("- cells: test WER / CER in %, and (first table) non-zero parameters of the whole model\n")
+
+header = ["sparsity"] + [f"`{v}`" for v in variants] + ["gmp (one model per level)",
+                                                        "one-shot of D"]
+print("| " + " | ".join(header) + " |")
+print("|" + "---:|" * len(header))
+print("| 0 % | " + " | ".join(cell(score(f"{v}-0")) for v in variants) +
+      f" | {cell(score('D-0'))} (D itself) | — |")
 for t in targets:
-    print(f"| {round(100 * float(t))} % | {cell(score(f'{omni}-{t}'))} | {cell(score(f'gmp-{t}'))} | "
-          f"{cell(score(f'oneshot-{t}'))} |")
-print()
-print("| model | passes | optimiser steps | training wall time |")
-print("|---|---:|---:|---:|")
-total_p, total_s = 0, 0.0
-for run in [omni, "dense"] + [f"gmp-{t}" for t in targets]:
-    if not (out / run / "events.jsonl").exists():  # no dense model in this set (DENSE=0)
+    row = [f"{round(100 * float(t))} %"] + [cell(score(f"{v}-{t}")) for v in variants]
+    row += [cell(score(f"gmp-{t}")), cell(score(f"oneshot-{t}"))]
+    print("| " + " | ".join(row) + " |")
+if spread is not None:
+    print(f"\nSeed spread: gmp-0.8 with seed 1 {wer(score('gmp-0.8')):.1f} %, seed 2 "
+          f"{wer(score('gmp-0.8-seed2')):.1f} % test WER: {spread:.1f} points.")
+
+if primary:
+    print(f"\n## Acceptance of the primary variant `{primary}`\n")
+    print(f"Allowed gap: max(2 points, seed spread) = {allowed:.1f} points; dense member within 2 "
+          "points of D; at most 1.1x the passes of one gmp fine-tune.\n")
+    print("| level | supernet WER | reference | gap (points) | holds |")
+    print("|---:|---:|---:|---:|:---:|")
+    d0, s0 = wer(score("D-0")), wer(score(f"{primary}-0"))
+    if d0 is not None and s0 is not None:
+        print(f"| 0 % | {s0:.1f} % | D {d0:.1f} % | {s0 - d0:+.1f} | {'yes' if s0 - d0 <= 2 else 'NO'} |")
+    for t in targets:
+        s, g = wer(score(f"{primary}-{t}")), wer(score(f"gmp-{t}"))
+        if s is None or g is None:
+            continue
+        print(f"| {round(100 * float(t))} % | {s:.1f} % | gmp {g:.1f} % | {s - g:+.1f} | "
+              f"{'yes' if s - g <= allowed else 'NO'} |")
+    p = cost(primary)[0]
+    g = [cost(f"gmp-{t}")[0] for t in targets if events(f"gmp-{t}")]
+    if g:
+        ratio = p / (sum(g) / len(g))
+        print(f"| cost | {p} passes | one gmp fine-tune {sum(g) / len(g):.0f} | {ratio:.2f}x | "
+              f"{'yes' if ratio <= 1.1 else 'NO'} |")
+
+print("\n## Cost\n")
+print("| model | passes | optimiser steps | training wall time | passes with D | wall time with D |")
+print("|---|---:|---:|---:|---:|---:|")
+gmp_p = gmp_w = 0
+for run in ["D"] + variants + [f"gmp-{t}" for t in targets] + ["gmp-0.8-seed2"]:
+    if not events(run):
         continue
-    p, s, w = cost(run)
-    if run.startswith("gmp"):
-        total_p += p
-        total_s += w
-    print(f"| {run} | {p} | {s} | {w / 60:.1f} min |")
-print(f"| all {len(targets)} gmp baselines together | {total_p} | | {total_s / 60:.1f} min |")
+    p, s, w, tp, tw = cost(run)
+    if run.startswith("gmp-") and not run.endswith("seed2"):
+        gmp_p += p
+        gmp_w += w
+    print(f"| {run} | {p} | {s} | {w / 60:.1f} min | {tp} | {tw / 60:.1f} min |")
+print(f"| the {len(targets)} gmp models together | {gmp_p} | | {gmp_w / 60:.1f} min | "
+      f"{gmp_p + d_passes} | {(gmp_w + d_wall) / 60:.1f} min |")
+print("\nEqual total cost: the supernet variants with k = 1 cost one fine-tune (F passes) for every "
+      f"level; the {len(targets)} gmp models cost {len(targets)} fine-tunes. Equal steps per model: "
+      "`omni-levels-k4` takes as many optimiser steps as each gmp model, with up to 4 members "
+      "per step (its passes are about what the whole gmp set costs).")
+if (out / "D" / "events.jsonl").exists():
+    print("\n## The parent D's dev curve (fixed dev subset of base.json's eval_utterances, greedy)\n")
+    print("| step | passes | dev WER | dev CER |")
+    print("|---:|---:|---:|---:|")
+    passes = 0
+    for e in events("D"):
+        if e["type"] == "step":
+            passes = e.get("passes", passes)
+        if e["type"] == "eval":
+            r = next((x for x in e["results"] if x.get("sparsity", 0) == 0), None)
+            if r:
+                print(f"| {e['step']} | {passes} | {100 * r['wer']:.1f} % | {100 * r['cer']:.1f} % |")

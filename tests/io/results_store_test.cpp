@@ -118,6 +118,20 @@ TEST(ResultsStore, AddOrUpdateReplacesById) {
   EXPECT_EQ(back.get("s2")->label, "uniform 2");
 }
 
+TEST(ResultsStore, TrainingCostRoundTripsAndSurvivesRowUpdates) {
+  test::TempDir dir;
+  ResultsStore s = ResultsStore::open_or_create(dir / "r.h5", "fp", kLayers);
+  EXPECT_EQ(s.training_cost(), "");  // files without the attribute read as "not recorded"
+  s.add_or_update(make(1));
+  const std::string cost = R"({"passes":1000,"total_passes":5000,"parent":"runs/d"})";
+  s.set_training_cost(cost);
+  s.add_or_update(make(2));  // a later save keeps it
+  ResultsStore back = ResultsStore::open_read_only(dir / "r.h5");
+  EXPECT_EQ(back.training_cost(), cost);
+  EXPECT_EQ(back.all().size(), 2u);
+  EXPECT_THROW(back.set_training_cost("{}"), InvalidArgument);
+}
+
 TEST(ResultsStore, BadRowsAndUnknownParetoIdsAreRefused) {
   test::TempDir dir;
   ResultsStore s = ResultsStore::open_or_create(dir / "r.h5", "fp", kLayers);

@@ -119,10 +119,12 @@ TEST(Trainer, OmniRunWritesTheRunDirectoryContract) {
       EXPECT_TRUE(s.contains(k)) << k;
   }
   EXPECT_DOUBLE_EQ(steps.back().at("progress").get<double>(), 1.0);
-  // Warm-up (progress < 0.2: steps 0 and 1) trains the dense net once; then k = 3 per step.
+  // Warm-up (progress < 0.2: steps 0 and 1) trains the dense net once; at step 2 the ramp is
+  // still at 0, so the three sandwich members are all the dense net and run once; then k = 3.
   EXPECT_EQ(steps[0].at("sparsities").size(), 1u);
+  EXPECT_EQ(steps[2].at("sparsities").size(), 1u);
   EXPECT_EQ(steps[9].at("sparsities").size(), 3u);
-  EXPECT_EQ(steps.back().at("passes").get<int64_t>(), 2 * 1 + 8 * 3);
+  EXPECT_EQ(steps.back().at("passes").get<int64_t>(), 3 * 1 + 7 * 3);
   // The sandwich: dense first, the sparsest (the largest level) second.
   auto sp = steps[9].at("sparsities");
   EXPECT_EQ(sp[0].get<double>(), 0.0);
@@ -283,7 +285,9 @@ TEST(Trainer, BadConfigsGiveOneLineErrors) {
     std::string extra, expect;
   };
   for (const Case& c : {Case{R"(, "lr": -1)", "lr"}, Case{R"(, "no_such_key": 1)", "no_such_key"},
-                        Case{R"(, "omni": {"k": 1})", "omni.k"},
+                        Case{R"(, "omni": {"k": 1})", "omni.members_per_step"},
+                        Case{R"(, "omni": {"distill_weight": -1})", "omni.distill_weight"},
+                        Case{R"(, "init_from": "/no/such/run")", "--init-from"},
                         Case{R"(, "ctc_warmup": 1.5)", "ctc_warmup"}}) {
     auto r = test::run_cli({"train", "--data", corpus().string(), "--run", (dir / "r").string(),
                             "--config", tiny_config(dir.path(), c.extra).string(), "--steps", "2"});

@@ -1,18 +1,32 @@
 // The training panel against the scripted fake trainer: curves after a full run, the crash and
-// signal paths (last stderr lines, Resume enabled), stop, resume, and re-opening a finished run.
+// signal paths (last stderr lines, Resume enabled), stop, resume, and re-opening a finished run;
+// the parent and supernet fields of the form (flags, run.json round trip, the sandwich rule's
+// k >= 2), the cost with the parent in the status line, and the mask-overlap plot.
 #include <gtest/gtest.h>
 
+#include <QComboBox>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFile>
 #include <QFileInfo>
+#include <QGroupBox>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLineEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QTest>
 
 #include "tests/test_support.h"
 #include "tests/widgets/qt_app.h"
 #include "widgets/qcp.h"
+#include "widgets/training_curves.h"
 #include "widgets/training_history.h"
 #include "widgets/training_panel.h"
 
+using omnisparse::widgets::TrainingCurves;
 using omnisparse::widgets::TrainingHistory;
 using omnisparse::widgets::TrainingPanel;
 
@@ -39,7 +53,34 @@ struct Fixture {
     panel.launch();
     return omnisparse::test::wait_until([&] { return finished.count() == 1; });
   }
+  template <typename T>
+  T* field(const char* name) const {
+    T* w = panel.findChild<T*>(name);
+    EXPECT_NE(w, nullptr) << name;
+    return w;
+  }
+  void setMode(const QString& mode) const {
+    auto* box = field<QComboBox>("mode");
+    box->setCurrentIndex(box->findData(mode));
+  }
+  void setDistribution(const QString& rule) const {
+    auto* box = field<QComboBox>("distribution");
+    box->setCurrentIndex(box->findData(rule));
+  }
 };
+
+// The value after `flag` in `args`, or "(absent)".
+QString flag_value(const QStringList& args, const QString& flag) {
+  const qsizetype i = args.indexOf(flag);
+  return i >= 0 && i + 1 < args.size() ? args[i + 1] : QString("(absent)");
+}
+
+void write_file(const QString& path, const QByteArray& text) {
+  QDir().mkpath(QFileInfo(path).absolutePath());
+  QFile f(path);
+  ASSERT_TRUE(f.open(QIODevice::WriteOnly | QIODevice::Truncate)) << path.toStdString();
+  f.write(text);
+}
 
 }  // namespace
 
@@ -143,4 +184,261 @@ TEST(TrainingHistory, AReplayedStepReplacesTheCurveFromThatStepOn) {
   EXPECT_EQ(h.loss().y.last(), 0.5);
   h.addEvent({{"type", "done"}, {"step", 7}});
   EXPECT_EQ(h.progress(), 1.0);
+}
+
+TEST(TrainingPanel, ParentAndSupernetFieldsBecomeTrainFlags) {
+  omnisparse::test::qt_app();
+  Fixture f;
+  f.setMode("omni");
+  f.field<QLineEdit>("init_from")->setText("/runs/dense-15min");
+  f.setDistribution("space");
+  f.field<QSpinBox>("members_per_step")->setValue(3);
+  f.field<QDoubleSpinBox>("p_dense")->setValue(0.35);
+  f.field<QDoubleSpinBox>("distill_weight")->setValue(0.5);
+  f.field<QDoubleSpinBox>("freeze_at")->setValue(0.7);
+  const QStringList a = f.panel.trainArguments(false);
+  EXPECT_EQ(flag_value(a, "--init-from"), "/runs/dense-15min");
+  EXPECT_EQ(flag_value(a, "--members"), "3");
+  EXPECT_EQ(flag_value(a, "--distribution"), "space");
+  EXPECT_EQ(flag_value(a, "--p-dense"), "0.35");
+  EXPECT_EQ(flag_value(a, "--distill"), "0.5");
+  EXPECT_EQ(flag_value(a, "--freeze-at"), "0.7");
+  EXPECT_GT(a.indexOf("--members"), a.indexOf("train"));  // subcommand flags after "train"
+
+  // The supernet flags belong to omni mode; the parent to every mode.
+  for (const QString mode : {"dense", "gmp"}) {
+    f.setMode(mode);
+    const QStringList b = f.panel.trainArguments(false);
+    EXPECT_EQ(flag_value(b, "--init-from"), "/runs/dense-15min") << mode.toStdString();
+    for (const char* flag : {"--members", "--distribution", "--p-dense", "--distill", "--freeze-at"})
+      EXPECT_FALSE(b.contains(flag)) << mode.toStdString() << " " << flag;
+  }
+  f.field<QLineEdit>("init_from")->clear();
+  EXPECT_FALSE(f.panel.trainArguments(false).contains("--init-from"));
+}
+
+TEST(TrainingPanel, DefaultsAreTheCoreDefaults) {
+  omnisparse::test::qt_app();
+  Fixture f;
+  f.setMode("omni");
+  const QStringList a = f.panel.trainArguments(false);
+  EXPECT_EQ(flag_value(a, "--members"), "1");
+  EXPECT_EQ(flag_value(a, "--distribution"), "levels");
+  EXPECT_EQ(flag_value(a, "--p-dense"), "0.2");
+  EXPECT_EQ(flag_value(a, "--distill"), "0");
+  EXPECT_EQ(flag_value(a, "--freeze-at"), "0.5");
+  EXPECT_FALSE(a.contains("--init-from"));
+}
+
+TEST(TrainingPanel, SupernetGroupIsEnabledOnlyInOmniMode) {
+  omnisparse::test::qt_app();
+  Fixture f;
+  auto* group = f.field<QGroupBox>("omni_group");
+  f.setMode("omni");
+  EXPECT_TRUE(group->isEnabled());
+  EXPECT_TRUE(f.field<QSpinBox>("members_per_step")->isEnabled());
+  f.setMode("dense");
+  EXPECT_FALSE(group->isEnabled());
+  EXPECT_FALSE(f.field<QSpinBox>("members_per_step")->isEnabled());
+  EXPECT_TRUE(f.field<QLineEdit>("init_from")->isEnabled());  // a parent suits every mode
+  f.setMode("gmp");
+  EXPECT_FALSE(group->isEnabled());
+  f.setMode("omni");
+  EXPECT_TRUE(group->isEnabled());
+  TrainingPanel no_run;  // nothing to train into: the form is read-only
+  EXPECT_FALSE(no_run.findChild<QGroupBox*>("omni_group")->isEnabled());
+  EXPECT_FALSE(no_run.findChild<QLineEdit*>("init_from")->isEnabled());
+}
+
+TEST(TrainingPanel, SandwichRuleNeverLaunchesWithFewerThanTwoMembers) {
+  omnisparse::test::qt_app();
+  Fixture f;
+  f.setMode("omni");
+  auto* members = f.field<QSpinBox>("members_per_step");
+  members->setValue(1);
+  f.setDistribution("sandwich");
+  EXPECT_EQ(members->minimum(), 2);
+  EXPECT_EQ(members->value(), 2);  // raised, not left invalid
+  members->setValue(1);
+  EXPECT_EQ(members->value(), 2);
+  EXPECT_EQ(flag_value(f.panel.trainArguments(false), "--members"), "2");
+  EXPECT_FALSE(f.field<QDoubleSpinBox>("p_dense")->isEnabled());  // sandwich has no p_dense
+  f.setDistribution("levels");
+  EXPECT_EQ(members->minimum(), 1);
+  members->setValue(1);
+  EXPECT_EQ(flag_value(f.panel.trainArguments(false), "--members"), "1");
+  EXPECT_TRUE(f.field<QDoubleSpinBox>("p_dense")->isEnabled());
+}
+
+TEST(TrainingPanel, RunConfigFillsTheParentAndSupernetFields) {
+  omnisparse::test::qt_app();
+  Fixture f;
+  write_file(f.run + "/run.json", R"({"config": {"mode": "omni", "preset": "tiny",
+      "data": "/corpus/a", "steps": 900, "init_from": "/runs/dense",
+      "omni": {"members_per_step": 4, "distribution": "sandwich", "p_dense": 0.3,
+               "freeze_at": 0.65, "distill_weight": 1.5, "warmup": 0.0}}, "mode": "omni"})");
+  f.panel.setRunDirectory(f.run);
+  EXPECT_EQ(f.field<QLineEdit>("init_from")->text(), "/runs/dense");
+  EXPECT_EQ(f.field<QSpinBox>("members_per_step")->value(), 4);
+  EXPECT_EQ(f.field<QComboBox>("distribution")->currentData().toString(), "sandwich");
+  EXPECT_DOUBLE_EQ(f.field<QDoubleSpinBox>("p_dense")->value(), 0.3);
+  EXPECT_DOUBLE_EQ(f.field<QDoubleSpinBox>("freeze_at")->value(), 0.65);
+  EXPECT_DOUBLE_EQ(f.field<QDoubleSpinBox>("distill_weight")->value(), 1.5);
+  EXPECT_EQ(f.field<QSpinBox>("budget")->value(), 900);
+
+  // Another run that names none of them shows the core's defaults, not the previous run's.
+  const QString plain = f.run + "-plain";
+  write_file(plain + "/run.json", R"({"config": {"mode": "omni", "steps": 50}})");
+  f.panel.setRunDirectory(plain);
+  EXPECT_EQ(f.field<QLineEdit>("init_from")->text(), "");
+  EXPECT_EQ(f.field<QSpinBox>("members_per_step")->value(), 1);
+  EXPECT_EQ(f.field<QComboBox>("distribution")->currentData().toString(), "levels");
+  EXPECT_DOUBLE_EQ(f.field<QDoubleSpinBox>("p_dense")->value(), 0.2);
+  EXPECT_DOUBLE_EQ(f.field<QDoubleSpinBox>("freeze_at")->value(), 0.5);
+  EXPECT_DOUBLE_EQ(f.field<QDoubleSpinBox>("distill_weight")->value(), 0.0);
+
+  // Before members_per_step, "k" members by the sandwich rule, refreshed to the end.
+  const QString legacy = f.run + "-legacy";
+  write_file(legacy + "/run.json", R"({"config": {"mode": "omni", "omni": {"k": 3}}})");
+  f.panel.setRunDirectory(legacy);
+  EXPECT_EQ(f.field<QSpinBox>("members_per_step")->value(), 3);
+  EXPECT_EQ(f.field<QComboBox>("distribution")->currentData().toString(), "sandwich");
+  EXPECT_DOUBLE_EQ(f.field<QDoubleSpinBox>("freeze_at")->value(), 1.0);
+}
+
+TEST(TrainingPanel, LaunchedSettingsComeBackFromTheRunItWrote) {
+  omnisparse::test::qt_app();
+  Fixture f;
+  f.setMode("omni");
+  f.field<QLineEdit>("init_from")->setText("/runs/dense");
+  f.setDistribution("sandwich");
+  f.field<QSpinBox>("members_per_step")->setValue(3);
+  f.field<QDoubleSpinBox>("distill_weight")->setValue(0.8);
+  f.field<QDoubleSpinBox>("freeze_at")->setValue(0.6);
+  ASSERT_TRUE(f.runToEnd());
+  TrainingPanel viewer;  // the fake trainer wrote run.json from the flags, like the real one
+  viewer.setRunDirectory(f.run);
+  EXPECT_EQ(viewer.findChild<QLineEdit*>("init_from")->text(), "/runs/dense");
+  EXPECT_EQ(viewer.findChild<QSpinBox*>("members_per_step")->value(), 3);
+  EXPECT_EQ(viewer.findChild<QComboBox*>("distribution")->currentData().toString(), "sandwich");
+  EXPECT_DOUBLE_EQ(viewer.findChild<QDoubleSpinBox*>("distill_weight")->value(), 0.8);
+  EXPECT_DOUBLE_EQ(viewer.findChild<QDoubleSpinBox*>("freeze_at")->value(), 0.6);
+}
+
+TEST(TrainingPanel, StatusLineOfARunningChildCountsThePassesWithItsParent) {
+  omnisparse::test::qt_app();
+  Fixture f;
+  write_file(f.run + "/events.jsonl", R"({"type":"start","time":1,"step":0,"mode":"omni","device":"cpu","total_steps":1000,"parent":{"path":"/runs/dense-15min","kind":"run","step":937,"total_passes":2000,"total_wall_s":900}}
+{"type":"step","time":2,"step":120,"loss":1.5,"progress":0.12,"passes":480,"elapsed_s":60,"parent_passes":2000,"total_passes":2480,"total_wall_s":960,"teacher_passes":0}
+)");
+  f.panel.setRunDirectory(f.run);
+  ASSERT_TRUE(omnisparse::test::wait_until([&] { return f.panel.history().step() == 120; }));
+  const QString s = f.panel.statusText();
+  EXPECT_TRUE(s.contains("step 120 / 1000 · 480 passes (2480 with the parent)")) << s.toStdString();
+  EXPECT_TRUE(s.contains("Started from <b>dense-15min</b> (run, step 937)")) << s.toStdString();
+  EXPECT_EQ(f.panel.history().parentPasses(), 2000);
+  EXPECT_DOUBLE_EQ(f.panel.history().totalWallSeconds(), 960);
+}
+
+TEST(TrainingPanel, DoneLineOfAFakeRunWithAParentAddsTheParentsPassesAndTime) {
+  omnisparse::test::qt_app();
+  Fixture f({"--parent-passes", "2000", "--parent-wall-s", "600"});
+  ASSERT_TRUE(f.runToEnd());
+  const QString s = f.panel.statusText();
+  // Own: 12 steps x 4 passes, well under a second; with the parent: +2000 passes, +10 minutes.
+  EXPECT_TRUE(s.contains(QRegularExpression(
+      R"(Done: 12 steps, 48 passes, 0:0\d wall \(2048 passes, 10:0\d with the parent\))")))
+      << s.toStdString();
+  EXPECT_EQ(f.panel.history().totalPasses(), 2048);
+}
+
+TEST(TrainingPanel, MaskEventsDrawOneOverlapLinePerLevelAndTheFreezePoint) {
+  omnisparse::test::qt_app();
+  // 12 steps, refresh every 3, frozen at progress 0.5: refreshes when steps 0, 3 and 6 are
+  // planned; the first has no overlap, the n-th has 1 - level / (10 n).
+  Fixture f({"--refresh-every", "3"});
+  f.setMode("omni");
+  ASSERT_TRUE(f.runToEnd());
+  const TrainingHistory& h = f.panel.history();
+  EXPECT_EQ(h.maskRefreshSteps(), (QVector<double>{0, 3, 6}));
+  EXPECT_EQ(h.masksFrozenAt(), 6);
+  QCustomPlot* plot = f.panel.maskPlot();
+  ASSERT_EQ(plot->graphCount(), 3);  // 50, 70, 90 %
+  const double levels[] = {0.5, 0.7, 0.9};
+  const char* names[] = {"50 %", "70 %", "90 %"};
+  for (int g = 0; g < 3; ++g) {
+    QCPGraph* graph = plot->graph(g);
+    EXPECT_EQ(graph->name(), names[g]);
+    ASSERT_EQ(graph->dataCount(), 2) << g;
+    auto it = graph->data()->constBegin();
+    EXPECT_EQ(it->key, 3);
+    EXPECT_NEAR(it->value, 100 * (1 - levels[g] / 10), 1e-9);
+    ++it;
+    EXPECT_EQ(it->key, 6);
+    EXPECT_NEAR(it->value, 100 * (1 - levels[g] / 20), 1e-9);
+  }
+  // A level has one colour in both plots: 50 % is the second WER series (after 0 %).
+  EXPECT_EQ(plot->graph(0)->pen().color(), f.panel.werPlot()->graph(1)->pen().color());
+  auto* curves = f.panel.findChild<TrainingCurves*>();
+  ASSERT_NE(curves, nullptr);
+  EXPECT_TRUE(curves->freezeMarker()->visible());
+  EXPECT_EQ(curves->freezeMarker()->point1->coords().x(), 6);
+  curves->replotNow();
+  EXPECT_GE(plot->xAxis->range().upper, 12);  // runs to the last step, past the freeze
+  EXPECT_LE(plot->yAxis->range().upper, 101);
+}
+
+TEST(TrainingHistory, MaskEventsReplayedAfterAResumeReplaceTheLaterRefreshes) {
+  TrainingHistory h;
+  auto masks = [](int step, double overlap, bool frozen) {
+    QJsonObject o;
+    if (overlap >= 0) o = {{"0.50", overlap}, {"0.90", overlap / 2}};
+    return QJsonObject{{"type", "masks"}, {"step", step}, {"overlap", o}, {"frozen", frozen}};
+  };
+  h.addEvent(masks(0, -1, false));
+  h.addEvent(masks(25, 0.9, false));
+  h.addEvent(masks(50, 0.95, true));
+  EXPECT_EQ(h.masksFrozenAt(), 50);
+  ASSERT_EQ(h.maskOverlap().size(), 2);
+  EXPECT_EQ(h.maskOverlap()[0.9].y, (QVector<double>{0.45, 0.475}));
+  h.addEvent(masks(25, 0.7, false));  // resumed from the checkpoint of step 24
+  EXPECT_EQ(h.maskRefreshSteps(), (QVector<double>{0, 25}));
+  EXPECT_EQ(h.masksFrozenAt(), -1);
+  EXPECT_EQ(h.maskOverlap()[0.5].x, (QVector<double>{25}));
+  EXPECT_DOUBLE_EQ(h.maskOverlap()[0.5].y[0], 0.7);
+}
+
+TEST(TrainingHistory, ParentCostIsUnknownWhenTheEventsSayNull) {
+  TrainingHistory h;
+  EXPECT_FALSE(h.hasParent());
+  EXPECT_EQ(h.totalPasses(), -1);
+  h.addEvent({{"type", "start"}, {"step", 0}, {"parent", QJsonObject{{"path", "/m.safetensors"},
+                                                                     {"kind", "model"}}}});
+  h.addEvent({{"type", "step"}, {"step", 5}, {"passes", 10}, {"parent_passes", QJsonValue()},
+              {"total_passes", QJsonValue()}, {"total_wall_s", QJsonValue()}});
+  EXPECT_TRUE(h.hasParent());
+  EXPECT_EQ(h.passes(), 10);
+  EXPECT_EQ(h.totalPasses(), -1);
+  EXPECT_EQ(h.totalWallSeconds(), -1);
+  h.addEvent({{"type", "stopped"}, {"step", 7}, {"passes", 14}, {"total_passes", 514},
+              {"parent_passes", 500}});
+  EXPECT_EQ(h.passes(), 14);
+  EXPECT_EQ(h.totalPasses(), 514);
+  EXPECT_EQ(h.parentPasses(), 500);
+}
+
+TEST(TrainingPanel, EmptyPlotsUseTheirWholeWidth) {
+  omnisparse::test::qt_app();
+  // A dense run: no mask refreshes, and no evaluation yet. An empty legend once squeezed the
+  // title and axes of its plot into a column a few hundred pixels narrower than the plot.
+  Fixture f;
+  f.panel.resize(1150, 800);
+  f.panel.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&f.panel));
+  omnisparse::test::wait_until([] { return false; }, 200);
+  for (QCustomPlot* plot : {f.panel.maskPlot(), f.panel.werPlot()}) {
+    EXPECT_GT(plot->width(), 300);
+    EXPECT_GE(plot->axisRect()->outerRect().width(), plot->width() - 2)
+        << plot->axisRect()->outerRect().width() << " of " << plot->width();
+  }
 }

@@ -1,0 +1,188 @@
+// `train --init-from`: a run starts from a trained parent's weights (optimiser, schedule and
+// ranks fresh), an incompatible parent is refused with the difference named, and every cost
+// figure can include what the parent cost. Trains a micro model for a few steps (seconds).
+#include <gtest/gtest.h>
+
+#include <torch/torch.h>
+
+#include <fstream>
+
+#include "core/common/error.h"
+#include "core/data/synth_corpus.h"
+#include "core/io/checkpoint.h"
+#include "core/io/event_log.h"
+#include "core/io/run_cost.h"
+#include "core/io/run_dir.h"
+#include "core/train/parent_model.h"
+#include "core/train/trainer.h"
+#include "tests/test_support.h"
+
+namespace omnisparse {
+namespace fs = std::filesystem;
+namespace {
+
+const fs::path& corpus() {
+  static test::TempDir* dir = new test::TempDir("omnisparse-init-corpus");
+  static fs::path p = [] {
+    SynthConfig c;
+    c.out = (dir->path() / "corpus").string();
+    c.utterances = 30;
+    c.seed = 5;
+    synthesize_corpus(c, /*progress=*/false);
+    return dir->path() / "corpus";
+  }();
+  return p;
+}
+
+TrainConfig micro(const fs::path& run, TrainMode mode, int64_t steps) {
+  TrainConfig c;
+  c.data = corpus().string();
+  c.run = run.string();
+  c.mode = mode;
+  c.steps = steps;
+  c.max_frames_per_batch = 1200;
+  c.max_batch = 4;
+  c.eval_utterances = 2;
+  c.eval_every = 1000;
+  c.checkpoint_every = 1000;
+  c.log_every = 1;
+  c.ctc_warmup = 0;
+  c.lr_warmup_steps = 0;
+  c.wave_augment_prob = 0;
+  c.eval_levels = {0.0};
+  c.model.encoder_layers = 1;
+  c.model.encoder_hidden = 32;
+  c.model.encoder_dim = 24;
+  c.model.input_dim = 24;
+  c.model.predictor_embed = 8;
+  c.model.predictor_hidden = 24;
+  c.model.joiner_dim = 24;
+  c.omni.refresh_every = 1;
+  return c;
+}
+
+TrainSummary train(const TrainConfig& c, bool model_given = false) {
+  TrainerOptions o;
+  o.progress_bar = false;
+  o.model_given = model_given;
+  return Trainer(c, o).run();
+}
+
+std::map<std::string, at::Tensor> weights_of(const fs::path& run) {
+  auto ck = load_latest_checkpoint(RunDir::open(run));
+  std::map<std::string, at::Tensor> out;
+  for (auto& [k, v] : ck->second.weights) out[k] = v;
+  return out;
+}
+
+std::vector<nlohmann::json> events_of(const fs::path& run, const std::string& type) {
+  std::vector<nlohmann::json> out;
+  for (auto& e : read_events(RunDir::open(run).events_path()).events)
+    if (e.at("type") == type) out.push_back(e);
+  return out;
+}
+
+class InitFrom : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir("omnisparse-init-from");
+    parent_ = dir_->path() / "dense";
+    parent_summary_ = train(micro(parent_, TrainMode::Dense, 4));
+  }
+  static test::TempDir* dir_;
+  static fs::path parent_;
+  static TrainSummary parent_summary_;
+};
+test::TempDir* InitFrom::dir_ = nullptr;
+fs::path InitFrom::parent_;
+TrainSummary InitFrom::parent_summary_;
+
+TEST_F(InitFrom, StartsFromTheParentsWeightsWithAFreshOptimiser) {
+  TrainConfig c = micro(dir_->path() / "omni", TrainMode::Omni, 1);
+  c.init_from = parent_.string();
+  c.lr = 1e-4;
+  c.grad_clip = 1e9;
+  train(c);
+  // One Adam step from fresh moments moves every weight by at most ~lr: the child started at
+  // the parent's weights, not at a new random initialisation.
+  const auto p = weights_of(parent_), w = weights_of(c.run);
+  ASSERT_EQ(p.size(), w.size());
+  double max_diff = 0;
+  for (auto& [k, v] : p) max_diff = std::max(max_diff, (w.at(k) - v).abs().max().item<double>());
+  EXPECT_LE(max_diff, 1.01e-4);
+  EXPECT_GT(max_diff, 0.0);
+  // Fresh optimiser and schedule: one step in the child, whatever the parent's count.
+  auto ck = load_latest_checkpoint(RunDir::open(c.run));
+  EXPECT_EQ(ck->second.state.at("trainer").at("step").get<int64_t>(), 1);
+  for (auto& [name, steps] : ck->second.state.at("adam_steps").items())
+    EXPECT_LE(steps.get<int64_t>(), 1) << name;
+  // The feature normalisation is the parent's (the child never recomputes it).
+  EXPECT_EQ(ck->second.model_meta.at("omnisparse.feature_stats"),
+            load_latest_checkpoint(RunDir::open(parent_))->second.model_meta.at("omnisparse.feature_stats"));
+}
+
+TEST_F(InitFrom, RunJsonEventsAndCostCountTheParent) {
+  TrainConfig c = micro(dir_->path() / "gmp", TrainMode::Gmp, 3);
+  c.init_from = parent_.string();
+  const TrainSummary s = train(c);
+  const nlohmann::json rj = RunDir::open(c.run).read_run_json();
+  ASSERT_TRUE(rj.contains("parent"));
+  EXPECT_EQ(rj["parent"]["passes"].get<int64_t>(), parent_summary_.passes);
+  EXPECT_EQ(rj["parent"]["kind"], "run");
+  EXPECT_EQ(rj["parent"]["fingerprint"], rj["fingerprint"]);
+  EXPECT_EQ(s.parent_passes, parent_summary_.passes);
+  const auto done = events_of(c.run, "done").at(0);
+  EXPECT_EQ(done["total_passes"].get<int64_t>(), s.passes + parent_summary_.passes);
+  EXPECT_EQ(events_of(c.run, "step").back()["total_passes"].get<int64_t>(),
+            s.passes + parent_summary_.passes);
+  const RunCost cost = read_run_cost(RunDir::open(c.run));
+  EXPECT_EQ(cost.passes, s.passes);
+  EXPECT_EQ(*cost.total_passes(), s.passes + parent_summary_.passes);
+  EXPECT_NEAR(*cost.total_wall_s(), s.wall_s + parent_summary_.wall_s, 1e-3);
+  EXPECT_NE(cost.summary().find("with the parent"), std::string::npos);
+
+  // A chain: a grandchild's total includes both ancestors.
+  TrainConfig g = micro(dir_->path() / "grandchild", TrainMode::Dense, 2);
+  g.init_from = c.run;
+  const TrainSummary gs = train(g);
+  EXPECT_EQ(*read_run_cost(RunDir::open(g.run)).total_passes(),
+            gs.passes + s.passes + parent_summary_.passes);
+}
+
+TEST_F(InitFrom, AnIncompatibleParentIsRefusedNamingTheDifference) {
+  TrainConfig c = micro(dir_->path() / "bigger", TrainMode::Omni, 1);
+  c.init_from = parent_.string();
+  c.model.encoder_hidden = 40;
+  try {
+    train(c, /*model_given=*/true);
+    FAIL() << "an incompatible parent was accepted";
+  } catch (const ConfigError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("model.encoder_hidden is 32 in the parent, 40 here"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos);
+  }
+  EXPECT_FALSE(RunDir::is_run_dir(c.run)) << "a refused run leaves no run directory";
+
+  TrainConfig missing = micro(dir_->path() / "orphan", TrainMode::Omni, 1);
+  missing.init_from = (dir_->path() / "no-such-run").string();
+  EXPECT_THROW(train(missing), IoError);
+
+  // A file that is neither a checkpoint nor a model.
+  const fs::path junk = dir_->path() / "junk.safetensors";
+  std::ofstream(junk) << "not a model";
+  TrainConfig bad = micro(dir_->path() / "junk-child", TrainMode::Omni, 1);
+  bad.init_from = junk.string();
+  EXPECT_THROW(train(bad), FormatError);
+}
+
+TEST_F(InitFrom, ACheckpointFileIsAParentToo) {
+  const auto ref = RunDir::open(parent_).latest_checkpoint();
+  ASSERT_TRUE(ref.has_value());
+  const ParentModel p = load_parent(ref->path);
+  EXPECT_EQ(p.info["kind"], "checkpoint");
+  EXPECT_EQ(p.total_passes(), parent_summary_.passes);
+  EXPECT_NO_THROW(check_parent_compatible(p, p.bundle.config, ""));
+}
+
+}  // namespace
+}  // namespace omnisparse

@@ -1,0 +1,163 @@
+// The omni policy's schedule of masks: ranks refreshed until omni.freeze_at and never after (nor
+// at finish), so the masks that are evaluated and exported are the ones the last phase trained;
+// mask churn reported per refresh.
+#include "core/train/train_policy.h"
+
+#include <gtest/gtest.h>
+
+#include <torch/torch.h>
+
+#include "core/common/error.h"
+#include "core/train/train_config.h"
+#include "tests/sparsity/sparsity_test_util.h"
+
+namespace omnisparse {
+namespace {
+
+TrainConfig omni_config(double freeze_at) {
+  TrainConfig c;
+  c.mode = TrainMode::Omni;
+  c.steps = 100;
+  c.omni.members_per_step = 1;
+  c.omni.distribution = "levels";
+  c.omni.warmup = 0.0;
+  c.omni.ramp_end = 0.0;
+  c.omni.refresh_every = 5;
+  c.omni.freeze_at = freeze_at;
+  return c;
+}
+
+std::vector<at::Tensor> rank_tensors(const TrainPolicy& p) {
+  std::vector<at::Tensor> out;
+  for (auto& [name, t] : p.ranks()->tensors()) out.push_back(t.clone());
+  return out;
+}
+
+bool same(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (!a[i].equal(b[i])) return false;
+  return true;
+}
+
+// New random weights in place: any refresh would now change the ranks.
+void scramble(const PrunableLayers& layers, uint64_t seed) {
+  torch::NoGradGuard g;
+  auto gen = at::detail::createCPUGenerator(seed);
+  for (const auto& l : layers) l.weight.copy_(at::randn(l.weight.sizes(), gen));
+}
+
+TEST(OmniPolicy, RanksFollowTheWeightsUntilTheFreezePointAndNeverAfter) {
+  const PrunableLayers layers = test::make_layers(3);
+  const TrainConfig cfg = omni_config(0.5);
+  auto policy = make_policy(cfg, specs_of(layers));
+  int64_t step = 0;
+  for (; step < 50; ++step) {  // progress < 0.5
+    if (step == 20) {
+      const auto before = rank_tensors(*policy);
+      scramble(layers, 100);
+      for (int i = 0; i < 5; ++i, ++step) (void)policy->plan(step, step / 100.0, layers);
+      EXPECT_FALSE(same(before, rank_tensors(*policy))) << "ranks must follow the weights";
+    }
+    (void)policy->plan(step, step / 100.0, layers);
+  }
+  EXPECT_FALSE(policy->ranks()->frozen());
+  (void)policy->take_mask_event();
+  (void)policy->plan(step, 0.5, layers);  // the freeze point: one last refresh, then frozen
+  EXPECT_TRUE(policy->ranks()->frozen());
+  auto last = policy->take_mask_event();
+  ASSERT_TRUE(last.has_value());
+  EXPECT_TRUE(last->at("frozen").get<bool>());
+  const auto frozen = rank_tensors(*policy);
+  for (++step; step < 100; ++step) {
+    if (step % 10 == 0) scramble(layers, 200 + step);
+    (void)policy->plan(step, step / 100.0, layers);
+  }
+  EXPECT_TRUE(same(frozen, rank_tensors(*policy)));
+  EXPECT_FALSE(policy->take_mask_event().has_value()) << "no refresh after the freeze point";
+  scramble(layers, 999);
+  policy->finish(layers);  // no refresh at finish: the trained masks are the exported masks
+  EXPECT_TRUE(same(frozen, rank_tensors(*policy)));
+}
+
+TEST(OmniPolicy, ReportsMaskChurnPerRefresh) {
+  const PrunableLayers layers = test::make_layers(4);
+  auto policy = make_policy(omni_config(1.0), specs_of(layers));
+  (void)policy->plan(0, 0.0, layers);
+  auto first = policy->take_mask_event();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_TRUE(first->at("overlap").empty());  // nothing to compare the first ranks with
+  EXPECT_FALSE(policy->take_mask_event().has_value()) << "an event is taken once";
+  (void)policy->plan(5, 0.05, layers);  // refresh with unchanged weights: no churn
+  auto again = policy->take_mask_event();
+  ASSERT_TRUE(again.has_value());
+  for (const char* level : {"0.50", "0.70", "0.80", "0.90"})
+    EXPECT_DOUBLE_EQ(again->at("overlap").at(level).get<double>(), 1.0) << level;
+  scramble(layers, 7);  // independent weights: a 90 % mask keeps ~10 % of what it kept before
+  (void)policy->plan(10, 0.1, layers);
+  auto churned = policy->take_mask_event();
+  ASSERT_TRUE(churned.has_value());
+  EXPECT_LT(churned->at("overlap").at("0.90").get<double>(), 0.35);
+  EXPECT_GT(churned->at("overlap").at("0.50").get<double>(), 0.35);
+}
+
+TEST(OmniPolicy, OneMemberPerStepAndTheSamplerTopIsTheLaddersTop) {
+  const PrunableLayers layers = test::make_layers(5);
+  TrainConfig cfg = omni_config(1.0);
+  cfg.omni.p_dense = 0.0;
+  auto policy = make_policy(cfg, specs_of(layers));
+  double top = 0;
+  for (int64_t step = 0; step < 200; ++step) {
+    const auto plan = policy->plan(step, 0.5, layers);
+    ASSERT_EQ(plan.size(), 1u);
+    top = std::max(top, plan[0].levels[0]);
+  }
+  EXPECT_DOUBLE_EQ(top, 0.9);  // the default ladder {0, .5, .7, .8, .9}: never 0.95
+}
+
+TEST(TrainConfig, OmniKnobsRoundTripAndBadValuesNameTheirKey) {
+  TrainConfig c = omni_config(0.4);
+  c.omni.distill_weight = 0.5;
+  c.omni.p_dense = 0.3;
+  c.init_from = "runs/parent";
+  const TrainConfig back = TrainConfig::from_json(c.to_json());
+  EXPECT_EQ(back.omni.freeze_at, 0.4);
+  EXPECT_EQ(back.omni.distill_weight, 0.5);
+  EXPECT_EQ(back.omni.p_dense, 0.3);
+  EXPECT_EQ(back.omni.distribution, "levels");
+  EXPECT_EQ(back.init_from, "runs/parent");
+  auto error_of = [](const nlohmann::json& omni) {
+    TrainConfig t;
+    t.steps = 10;
+    try {
+      TrainConfig::from_json({{"steps", 10}, {"omni", omni}}).Validate();
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(error_of({{"members_per_step", 0}}).find("omni.members_per_step"), std::string::npos);
+  EXPECT_NE(error_of({{"distribution", "gauss"}}).find("omni.distribution"), std::string::npos);
+  EXPECT_NE(error_of({{"distribution", "sandwich"}, {"members_per_step", 1}}).find("omni.members_per_step"),
+            std::string::npos);
+  EXPECT_NE(error_of({{"freeze_at", 1.5}}).find("omni.freeze_at"), std::string::npos);
+  EXPECT_NE(error_of({{"distill_weight", -1}}).find("omni.distill_weight"), std::string::npos);
+  EXPECT_NE(error_of({{"p_dense", 2}}).find("omni.p_dense"), std::string::npos);
+  EXPECT_NE(error_of({{"ladder", {0.5, 0.9}}}).find("omni.ladder"), std::string::npos);
+  EXPECT_NE(error_of({{"frozen_at", 0.5}}).find("omni.frozen_at"), std::string::npos);
+  EXPECT_EQ(error_of({{"freeze_at", 0.5}, {"distill_weight", 1.0}}), "");
+}
+
+TEST(TrainConfig, OlderConfigsWithKKeepTheSandwichRule) {
+  // run.json / checkpoints written before members_per_step resume with what they trained.
+  const TrainConfig c =
+      TrainConfig::from_json({{"steps", 10}, {"omni", {{"k", 3}, {"distribution", "target_size"}}}});
+  EXPECT_EQ(c.omni.members_per_step, 3);
+  EXPECT_EQ(c.omni.distribution, "sandwich");
+  EXPECT_EQ(c.omni.space, "target_size");
+  EXPECT_EQ(c.omni.freeze_at, 1.0);
+  EXPECT_NO_THROW(c.Validate());
+}
+
+}  // namespace
+}  // namespace omnisparse
