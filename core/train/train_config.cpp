@@ -224,6 +224,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
       c.omni.freeze_at = 1.0;
       c.omni.max_sparsity = 0.95;
       c.omni.ladder = {0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95};
+      c.omni.level_weights.clear();
       c.omni.warmup = 0.15;
       c.omni.ramp_end = 0.6;
       o.get("k", c.omni.members_per_step);
@@ -235,6 +236,8 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
       c.omni.distribution = "sandwich";
     }
     o.get("p_dense", c.omni.p_dense);
+    if (oj.is_object() && oj.contains("ladder") && !oj.contains("level_weights"))
+      c.omni.level_weights.clear();  // the default weights belong to the default ladder
     o.get("level_weights", c.omni.level_weights);
     o.get("space", c.omni.space);
     o.get("warmup", c.omni.warmup);

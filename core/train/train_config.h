@@ -36,8 +36,11 @@ struct OmniConfig {
   int members_per_step = 1;           // k: forward+backward passes per step (distinct members)
   std::string distribution = "levels";  // sandwich | levels | space (core/sparsity/sampler.h)
   double p_dense = 0.2;               // levels / space: probability that a member is the dense one
-  std::vector<double> level_weights;  // levels / space: relative weight of each non-zero ladder
-                                      // level (e.g. more steps for the sparsest); empty: equal
+  std::vector<double> level_weights = {1, 1.5, 2, 3.5};  // levels / space: relative weight of
+                                      // each non-zero ladder level; the sparsest levels need the
+                                      // most steps (experiments/omni_vs_individual); empty:
+                                      // equal; a config that sets its own ladder without
+                                      // weights gets equal weights
   std::string space = "per_layer_uniform";  // random per-layer configs: or target_size
   double warmup = 0.0;                // progress fraction trained dense only (one pass per step)
   double ramp_end = 0.2;              // progress at which the max sparsity reaches max_sparsity

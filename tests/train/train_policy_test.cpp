@@ -148,6 +148,23 @@ TEST(TrainConfig, OmniKnobsRoundTripAndBadValuesNameTheirKey) {
   EXPECT_EQ(error_of({{"freeze_at", 0.5}, {"distill_weight", 1.0}}), "");
 }
 
+TEST(TrainConfig, DefaultLevelWeightsBelongToTheDefaultLadder) {
+  EXPECT_EQ(TrainConfig().omni.level_weights.size() + 1, TrainConfig().omni.ladder.size());
+  EXPECT_NO_THROW(TrainConfig::from_json({{"steps", 10}}).Validate());
+  // A ladder of its own without weights: equal weights, not the default ladder's.
+  const TrainConfig own =
+      TrainConfig::from_json({{"steps", 10}, {"omni", {{"ladder", {0.0, 0.6, 0.9}}}}});
+  EXPECT_TRUE(own.omni.level_weights.empty());
+  EXPECT_NO_THROW(own.Validate());
+  const TrainConfig weighted = TrainConfig::from_json(
+      {{"steps", 10}, {"omni", {{"ladder", {0.0, 0.6, 0.9}}, {"level_weights", {1.0, 3.0}}}}});
+  EXPECT_EQ(weighted.omni.level_weights, (std::vector<double>{1.0, 3.0}));
+  EXPECT_THROW(TrainConfig::from_json({{"steps", 10},
+                                       {"omni", {{"ladder", {0.0, 0.6, 0.9}}, {"level_weights", {1.0}}}}})
+                   .Validate(),
+               ConfigError);
+}
+
 TEST(TrainConfig, OlderConfigsWithKKeepTheSandwichRule) {
   // run.json / checkpoints written before members_per_step resume with what they trained.
   const TrainConfig c =
