@@ -185,7 +185,7 @@ bool train_stage(const DemoArgs& a, const fs::path& corpus, const fs::path& dens
 
 // The one-shot floor: the dense phase pruned by magnitude at the supernet's levels, scored on
 // the same dev utterances, into the dense run's results.h5.
-ParetoJobReport oneshot_stage(const DemoArgs& a, const fs::path& corpus, const fs::path& dense_run,
+ParetoJobReport oneshot_stage(const fs::path& corpus, const fs::path& dense_run,
                               const std::vector<double>& levels) {
   ParetoJobConfig p;
   p.run = dense_run;
@@ -194,7 +194,6 @@ ParetoJobReport oneshot_stage(const DemoArgs& a, const fs::path& corpus, const f
   p.oneshot = true;
   p.levels = levels;
   p.progress = !globals().quiet && !globals().json;
-  (void)a;
   say("one-shot: pruning the dense phase at the same levels (no retraining), for comparison");
   return run_pareto_job(p);
 }
@@ -240,7 +239,7 @@ void run_demo(const DemoArgs& a) {
   say("pareto: sweeping the ladder and searching per-layer configs under 30 % of dense nnz");
   const ParetoJobReport r = run_pareto_job(p);
   const ParetoJobReport floor =
-      oneshot_stage(a, corpus, dense, base_config(a, corpus).omni.ladder);
+      oneshot_stage(corpus, dense, base_config(a, corpus).omni.ladder);
 
   const fs::path plot = dir / "front.png";
   bool plotted = false;
