@@ -37,6 +37,7 @@ omni_block() {
     omni-levels-distill) echo '{"members_per_step": 1, "distribution": "levels", "p_dense": 0.2, "level_weights": [], "ramp_end": 0.2, "freeze_at": 0.5, "distill_weight": 1.0}' ;;
     omni-levels-k4)      echo '{"members_per_step": 4, "distribution": "levels", "p_dense": 0.2, "level_weights": [], "ramp_end": 0.2, "freeze_at": 0.5}' ;;
     omni-levels-w)       echo '{"members_per_step": 1, "distribution": "levels", "p_dense": 0.2, "level_weights": [1, 1.5, 2, 3.5], "ramp_end": 0.2, "freeze_at": 0.5}' ;;
+    omni-levels-w6)      echo '{"members_per_step": 1, "distribution": "levels", "p_dense": 0.2, "level_weights": [1, 1.5, 2, 6], "ramp_end": 0.2, "freeze_at": 0.5}' ;;
     omni-levels-w-distill) echo '{"members_per_step": 1, "distribution": "levels", "p_dense": 0.2, "level_weights": [1, 1.5, 2, 3.5], "ramp_end": 0.2, "freeze_at": 0.5, "distill_weight": 1.0}' ;;
     *) echo "unknown variant $1" >&2; exit 1 ;;
   esac
