@@ -94,6 +94,12 @@ struct BatchLoss {
   torch::Tensor ctc_lens;  // [B] valid CTC frames
 };
 
+// The CTC head's log-probabilities of an encoder output: [T', B, V] (time first, as the CTC loss
+// and the distillation KL take them).
+torch::Tensor ctc_log_probs(Transducer& model, const EncoderOutput& enc) {
+  return torch::log_softmax(model->ctc_logits(enc.enc), -1).transpose(0, 1);
+}
+
 BatchLoss batch_loss(Transducer& model, const Batch& b, const torch::Device& device, bool ctc_only,
                      bool want_ctc) {
   auto feats = b.feats.to(device), feat_lens = b.feat_lens.to(device);
@@ -102,7 +108,7 @@ BatchLoss batch_loss(Transducer& model, const Batch& b, const torch::Device& dev
   BatchLoss out;
   const bool need_ctc = ctc_only || want_ctc || model->config().ctc_weight > 0;
   if (need_ctc) {
-    out.ctc_lp = torch::log_softmax(model->ctc_logits(enc.enc), -1).transpose(0, 1);  // [T', B, V]
+    out.ctc_lp = ctc_log_probs(model, enc);
     out.ctc_lens = enc.lens * model->config().ctc_upsample;
   }
   auto ctc_loss = [&] {
@@ -134,8 +140,7 @@ torch::Tensor teacher_log_probs(Transducer& model, const Batch& b, const torch::
                                 const PrunableLayers& layers) {
   torch::NoGradGuard no_grad;
   clear_masks(layers);
-  EncoderOutput enc = model->encode(b.feats.to(device), b.feat_lens.to(device));
-  return torch::log_softmax(model->ctc_logits(enc.enc), -1).transpose(0, 1);  // [T', B, V]
+  return ctc_log_probs(model, model->encode(b.feats.to(device), b.feat_lens.to(device)));
 }
 
 }  // namespace
