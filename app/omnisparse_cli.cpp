@@ -28,7 +28,12 @@ int main(int argc, char** argv) {
   app.fallthrough();
   app.add_flag("--json", globals().json, "Machine-readable JSON output on stdout");
   app.add_flag("-q,--quiet", globals().quiet, "No progress bars");
-  app.add_option("--threads", globals().threads, "Torch CPU threads")->capture_default_str();
+  CLI::Option* threads =
+      app.add_option("--threads", globals().threads, "Torch CPU threads (per worker)")
+          ->capture_default_str()
+          ->check(CLI::PositiveNumber);
+  globals().threads_option = threads;
+  globals().argv.assign(argv, argv + argc);
 
   auto& reg = command_registry();
   std::sort(reg.begin(), reg.end(), [](auto& a, auto& b) { return a.order < b.order; });
@@ -41,7 +46,10 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::string sub;
     for (auto* s : app.get_subcommands()) sub = " " + s->get_name();
-    std::fprintf(stderr, "omnisparse%s: error: %s\n", sub.c_str(), e.what());
+    // One line: LibTorch's own errors (c10::Error) carry a multi-line trace after the message.
+    std::string what = e.what();
+    what = what.substr(0, what.find('\n'));
+    std::fprintf(stderr, "omnisparse%s: error: %s\n", sub.c_str(), what.c_str());
     return 1;
   }
   return 0;

@@ -18,6 +18,9 @@ struct GlobalOptions {
   bool json = false;   // machine-readable output on stdout
   bool quiet = false;  // no progress bars
   int threads = 1;     // torch intra-op threads
+  const CLI::Option* threads_option = nullptr;
+  bool threads_given() const { return threads_option && threads_option->count() > 0; }
+  std::vector<std::string> argv;  // the whole command line (a launcher re-runs it for workers)
 };
 
 GlobalOptions& globals();

@@ -1,5 +1,9 @@
 // omnisparse train: dense, omni (supernet) or gmp (baseline) training into a run directory.
+#include <torch/cuda.h>
+
+#include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <iostream>
 
@@ -8,6 +12,11 @@
 #include "app/cli/command.h"
 #include "core/common/atomic_file.h"
 #include "core/common/error.h"
+#include "core/dist/launcher.h"
+#include "core/dist/world.h"
+#include "core/io/event_log.h"
+#include "core/io/run_dir.h"
+#include "core/tensor/device.h"
 #include "core/train/trainer.h"
 
 namespace omnisparse::cli {
@@ -21,12 +30,15 @@ struct TrainArgs {
   std::string data, run, config_file, preset, mode, device, init_from, distribution;
   double target_sparsity = -1, minutes = -1, freeze_at = -1, distill = -1, p_dense = -1;
   int members = -1;
+  std::string workers = "auto", master;
+  int nnodes = 1, node_rank = 0;
   int64_t steps = -1, checkpoint_every = -1, eval_every = -1;
   bool resume = false;
   int64_t seed = -1;
 };
 
-void run_train(const TrainArgs& a) {
+// The training config of the flags and --config; *names_model: the config file chose a model.
+TrainConfig config_of(const TrainArgs& a, bool* names_model) {
   TrainConfig cfg;
   bool config_names_model = false;
   nlohmann::json j = nlohmann::json::object();
@@ -72,12 +84,138 @@ void run_train(const TrainArgs& a) {
     if (cfg.steps == 0 && cfg.minutes == 0) cfg.steps = 2000;
     cfg.Validate();
   }
+  *names_model = config_names_model;
+  return cfg;
+}
+
+// How many workers and threads a run uses (docs/DESIGN.md section 10). Measured on a 2-core
+// machine: two intra-op threads run the tiny transducer's step at 0.75x the speed of one, while
+// two one-thread workers run it at about 1.8x; so on CPU, one worker per core (at most 8, each
+// with the cores left over as threads), one per GPU on CUDA.
+struct Layout {
+  int workers = 1;
+  int threads = 1;
+  std::string why;  // how it was chosen, for the layout line
+};
+
+Layout choose_layout(const TrainArgs& a, const TrainConfig& cfg) {
+  Layout l;
+  const int cores = usable_cores();
+  const bool cuda = cfg.device.rfind("cuda", 0) == 0 || (cfg.device == "auto" && cuda_available());
+  std::string asked = a.workers;
+  if (asked == "auto")
+    if (const char* e = std::getenv("OMNISPARSE_WORKERS"); e && *e) asked = e;
+  const auto backends = World::Backends();
+  const bool can_gloo = std::find(backends.begin(), backends.end(), "gloo") != backends.end();
+  if (asked == "auto") {
+    if (cuda) {
+      l.workers = cfg.device == "cuda" || cfg.device == "auto"
+                      ? std::max<int>(1, static_cast<int>(torch::cuda::device_count())) : 1;
+      l.why = "one per GPU";
+    } else if (!can_gloo) {
+      l.workers = 1;
+      l.why = "this build has no Gloo for CPU workers";
+    } else {
+      const int per = globals().threads_given() ? globals().threads : 1;
+      l.workers = std::clamp(cores / per, 1, 8);
+      l.why = fmt::format("one per core, at most 8; {} cores here", cores);
+    }
+  } else {
+    try {
+      size_t used = 0;
+      l.workers = std::stoi(asked, &used);
+      if (used != asked.size() || l.workers < 1) throw std::invalid_argument(asked);
+    } catch (const std::exception&) {
+      throw ConfigError("--workers '" + asked + "': expected a positive number or auto");
+    }
+    l.why = a.workers == "auto" ? "OMNISPARSE_WORKERS" : "--workers";
+  }
+  if (globals().threads_given()) l.threads = globals().threads;
+  else l.threads = cuda ? std::min(4, std::max(1, cores / l.workers)) : std::max(1, cores / l.workers);
+  return l;
+}
+
+// The worker's command line: the launcher's, without the launcher's own options, with the
+// threads chosen for each worker.
+std::vector<std::string> worker_args(int threads) {
+  const auto& argv = globals().argv;
+  std::vector<std::string> out = {"--threads", std::to_string(threads)};
+  for (size_t i = 1; i < argv.size(); ++i) {
+    const std::string& x = argv[i];
+    bool dropped = false;
+    for (const char* opt : {"--workers", "--nnodes", "--node-rank", "--master", "--threads"}) {
+      const std::string o = opt;
+      if (x == o) {
+        ++i;  // and its value
+        dropped = true;
+      } else if (x.rfind(o + "=", 0) == 0) {
+        dropped = true;
+      }
+      if (dropped) break;
+    }
+    if (!dropped) out.push_back(x);
+  }
+  return out;
+}
+
+void launch(const TrainArgs& a, const Layout& layout) {
+  LaunchSpec spec;
+  spec.program = std::filesystem::read_symlink("/proc/self/exe").string();
+  spec.args = worker_args(layout.threads);
+  spec.workers_per_node = layout.workers;
+  spec.nnodes = a.nnodes;
+  spec.node_rank = a.node_rank;
+  if (!a.master.empty()) std::tie(spec.master_addr, spec.master_port) = parse_host_port(a.master, "--master");
+  spec.env = {{"OMP_NUM_THREADS", std::to_string(layout.threads)}};
+  std::signal(SIGTERM, on_stop_signal);
+  std::signal(SIGINT, on_stop_signal);
+  LaunchResult r = launch_workers(spec, &g_stop);
+  if (r.ok()) return;
+  const std::string msg = r.message + "; the other workers were stopped";
+  // The monitor (and a later reader of the run) sees why the run ended.
+  try {
+    if (RunDir::is_run_dir(a.run)) {
+      EventLog log(RunDir::open(a.run).events_path());
+      log.append("error", -1, {{"message", msg}, {"failed_rank", r.failed_rank}});
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "train: could not record the error in %s: %s\n", a.run.c_str(), e.what());
+  }
+  throw DistError(msg + "; continue with --resume (any number of workers)");
+}
+
+void run_train(const TrainArgs& a) {
+  bool config_names_model = false;
+  TrainConfig cfg = config_of(a, &config_names_model);
+  const WorkerEnv env = WorkerEnv::FromEnvironment();
+  const bool is_worker = std::getenv("WORLD_SIZE") != nullptr;
+  if (!is_worker) {
+    if (a.nnodes < 1 || a.node_rank < 0 || a.node_rank >= a.nnodes)
+      throw ConfigError(fmt::format("--nnodes {} --node-rank {}: the node rank must be 0..{}",
+                                    a.nnodes, a.node_rank, a.nnodes - 1));
+    const Layout layout = choose_layout(a, cfg);
+    if (!globals().json)
+      std::fprintf(stderr, "train: %d worker%s x %d thread%s (%s)%s\n", layout.workers,
+                   layout.workers == 1 ? "" : "s", layout.threads, layout.threads == 1 ? "" : "s",
+                   layout.why.c_str(),
+                   a.nnodes > 1 ? fmt::format(" on each of {} nodes", a.nnodes).c_str() : "");
+    if (layout.workers * a.nnodes > 1) return launch(a, layout);
+    cfg.threads = layout.threads;
+  } else if (cfg.device.rfind("cuda", 0) == 0 || (cfg.device == "auto" && cuda_available())) {
+    cfg.device = "cuda:" + std::to_string(env.local_rank);  // one GPU per worker
+  }
+  std::unique_ptr<World> world;
+  if (is_worker) {
+    configure_threads(cfg.threads);
+    world = World::Join(env, resolve_device(cfg.device));
+  }
 
   TrainerOptions opts;
+  opts.world = world.get();
   opts.resume = a.resume;
   opts.model_given = !a.preset.empty() || config_names_model;
   opts.mode_given = !a.mode.empty();
-  opts.progress_bar = !globals().quiet && !globals().json;
+  opts.progress_bar = !globals().quiet && !globals().json && (!world || world->is_root());
   if (globals().json) {
     opts.on_event = [](const nlohmann::json& ev) {
       std::cout << ev.dump() << "\n" << std::flush;
@@ -87,7 +225,7 @@ void run_train(const TrainArgs& a) {
   std::signal(SIGINT, on_stop_signal);
   Trainer trainer(cfg, opts);
   TrainSummary s = trainer.run(&g_stop);
-  if (!globals().json) {
+  if (!globals().json && (!world || world->is_root())) {
     std::fprintf(stderr, "train: %s after %lld steps, %lld passes, %.0f s of training%s\n",
                  s.finished ? "finished" : "stopped (resume with --resume)",
                  static_cast<long long>(s.steps), static_cast<long long>(s.passes), s.wall_s,
@@ -122,8 +260,18 @@ static void train_command(CLI::App& root) {
                 "omni: progress after which the masks never change (default 0.5)");
   c->add_option("--distill", a->distill,
                 "omni: weight of distillation from the dense member's CTC posteriors (default 0)");
-  c->add_option("--steps", a->steps, "Optimiser steps for the whole run (default 2000)");
-  c->add_option("--minutes", a->minutes, "Training minutes for the whole run (instead of --steps)");
+  c->add_option("--steps", a->steps, "Optimiser steps for the whole run (default 2000)")
+      ->check(CLI::PositiveNumber);
+  c->add_option("--minutes", a->minutes, "Training minutes for the whole run (instead of --steps)")
+      ->check(CLI::PositiveNumber);
+  c->add_option("--workers", a->workers,
+                "Data-parallel worker processes on this machine: N or auto (default: one per "
+                "core on CPU, at most 8; one per GPU; $OMNISPARSE_WORKERS)");
+  c->add_option("--nnodes", a->nnodes, "Machines in the job (each runs this command, default 1)");
+  c->add_option("--node-rank", a->node_rank, "This machine's index in the job, 0..nnodes-1");
+  c->add_option("--master", a->master,
+                "HOST:PORT of node 0's rendezvous store (default: a free local port; needed "
+                "with --nnodes > 1)");
   c->add_option("--checkpoint-every", a->checkpoint_every, "Steps between checkpoints (default 200)");
   c->add_option("--eval-every", a->eval_every, "Steps between dev evaluations (default 200)");
   c->add_option("--device", a->device, "auto | cpu | cuda | cuda:N (default auto)");

@@ -49,8 +49,12 @@ FeatureStats TrainData::compute_stats() const {
 
 BatchProducer::BatchProducer(const TrainData& data, const FeatureStats& stats,
                              const TrainConfig& cfg, int64_t epoch, int64_t index,
-                             int queue_depth)
-    : data_(data), stats_(stats), cfg_(cfg), epoch_(epoch), index_(index), depth_(queue_depth) {
+                             BatchShard shard, int queue_depth)
+    : data_(data), stats_(stats), cfg_(cfg), epoch_(epoch), index_(index), shard_(shard),
+      depth_(queue_depth) {
+  if (shard_.count < 1 || shard_.index < 0 || shard_.index >= shard_.count)
+    throw InvalidArgument("batch shard " + std::to_string(shard_.index) + " of " +
+                          std::to_string(shard_.count));
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -80,7 +84,12 @@ void BatchProducer::loop() {
       auto batches = make_batches(data_.frame_counts(), bc, cfg_.seed + static_cast<uint64_t>(epoch));
       for (int64_t i = (epoch == epoch_ ? index_ : 0);
            i < static_cast<int64_t>(batches.size()) && !stop_; ++i) {
-        Batch b = make(batches[static_cast<size_t>(i)], epoch, i);
+        const auto& all = batches[static_cast<size_t>(i)];
+        std::vector<size_t> mine;
+        for (size_t j = static_cast<size_t>(shard_.index); j < all.size(); j += static_cast<size_t>(shard_.count))
+          mine.push_back(all[j]);
+        Batch b = make(mine, epoch, i);
+        b.global_utts = static_cast<int64_t>(all.size());
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait(lock, [&] { return static_cast<int>(queue_.size()) < depth_ || stop_; });
         if (stop_) return;
@@ -116,14 +125,16 @@ Batch BatchProducer::make(const std::vector<size_t>& utts, int64_t epoch, int64_
     feats.push_back(f);
     tokens.push_back(data_.tokens(i));
   }
-  PaddedBatch p = pad_batch(feats, tokens);
   Batch b;
+  b.epoch = epoch;
+  b.index = index;
+  b.utts = static_cast<int64_t>(utts.size());
+  if (utts.empty()) return b;
+  PaddedBatch p = pad_batch(feats, tokens);
   b.feats = p.feats;
   b.feat_lens = p.feat_lens;
   b.targets = p.targets;
   b.target_lens = p.target_lens;
-  b.epoch = epoch;
-  b.index = index;
   return b;
 }
 

@@ -8,7 +8,8 @@
 //   Batch b = producer.next();  // b.feats [B, T, 80], b.epoch/b.index for resuming
 //
 // Determinism: the batch order of epoch e comes from seed+e, and each utterance's augmentation
-// from (seed, epoch, utterance index), so a resumed run sees exactly the batches it would have.
+// from (seed, epoch, utterance index), so a resumed run sees exactly the batches it would have,
+// and the shards of N data-parallel workers together are exactly the batch one worker sees.
 #pragma once
 
 #include <ATen/ATen.h>
@@ -61,7 +62,16 @@ struct Batch {
   at::Tensor target_lens;  // [B] int64
   int64_t epoch = 0;       // position of this batch, for resuming
   int64_t index = 0;       // batch index within the epoch
-  int64_t num_utts() const { return feats.size(0); }
+  int64_t utts = 0;        // utterances here (0: this worker's shard of the batch is empty)
+  int64_t global_utts = 0; // utterances of the whole batch, over all workers' shards
+  int64_t num_utts() const { return utts; }
+};
+
+// Which part of every batch a worker takes: utterances shard, shard + count, ... of the batch
+// (the batch is sorted by length, so the shards are balanced). {0, 1}: all of it.
+struct BatchShard {
+  int index = 0;
+  int count = 1;
 };
 
 class BatchProducer {
@@ -69,7 +79,7 @@ class BatchProducer {
   // Starts producing from (epoch, index): a fresh run passes (0, 0), a resumed one the
   // position after the last batch it trained on.
   BatchProducer(const TrainData& data, const FeatureStats& stats, const TrainConfig& cfg,
-                int64_t epoch, int64_t index, int queue_depth = 4);
+                int64_t epoch, int64_t index, BatchShard shard = {}, int queue_depth = 4);
   ~BatchProducer();
   BatchProducer(const BatchProducer&) = delete;
   BatchProducer& operator=(const BatchProducer&) = delete;
@@ -84,6 +94,7 @@ class BatchProducer {
   const FeatureStats& stats_;
   TrainConfig cfg_;
   int64_t epoch_, index_;
+  BatchShard shard_;
   int depth_;
   std::deque<Batch> queue_;
   std::exception_ptr error_;

@@ -12,6 +12,7 @@
 #include "core/common/error.h"
 #include "core/common/progress.h"
 #include "core/data/corpus.h"
+#include "core/dist/world.h"
 #include "core/eval/evaluator.h"
 #include "core/eval/model_bundle.h"
 #include "core/io/event_log.h"
@@ -143,55 +144,86 @@ torch::Tensor teacher_log_probs(Transducer& model, const Batch& b, const torch::
   return ctc_log_probs(model, model->encode(b.feats.to(device), b.feat_lens.to(device)));
 }
 
-}  // namespace
+// One training session of a run: the trainer's named steps, in the order run() calls them.
+class TrainSession {
+ public:
+  TrainSession(TrainConfig& cfg, const TrainerOptions& opts, World& world)
+      : cfg_(cfg), opts_(opts), world_(world), root_(world.is_root()) {}
 
-Trainer::Trainer(TrainConfig cfg, TrainerOptions opts) : cfg_(std::move(cfg)), opts_(std::move(opts)) {}
-
-TrainSummary Trainer::run(const std::atomic<bool>* stop) {
-  const auto wall_start = std::chrono::steady_clock::now();
-  const fs::path run_path = cfg_.run;
-  if (cfg_.run.empty()) throw ConfigError("train: --run is required");
-  if (cfg_.data.empty()) throw ConfigError("train: --data is required");
-
-  // --- Run directory and (when resuming) the last complete checkpoint -----------------------
-  // Everything that can be checked without touching the disk is checked first, so a bad
-  // config or a missing device never leaves a half-made run directory behind.
-  std::optional<ParentModel> parent;
-  if (!opts_.resume) {
-    cfg_.Validate();
-    (void)resolve_device(cfg_.device);
-    if (!cfg_.init_from.empty()) {
-      parent = load_parent(cfg_.init_from);
-      if (!opts_.model_given) {
-        // No model asked for: train the parent's (with this run's training-only settings).
-        const TransducerConfig asked = cfg_.model;
-        cfg_.model = parent->bundle.config;
-        if (!parent->preset.empty()) cfg_.preset = parent->preset;
-        cfg_.model.dropout = asked.dropout;
-        if (asked.ctc_weight > 0 && cfg_.model.ctc_weight > 0) cfg_.model.ctc_weight = asked.ctc_weight;
-        cfg_.Validate();
+  TrainSummary run(const std::atomic<bool>* stop) {
+    check_config();
+    open_run();
+    try {
+      load_data();
+      build_model();
+      if (ckpt_ && progress_of(cfg_, st_) >= 1.0) return finished_summary();
+      emit_start();
+      const bool stopped = train_loop(stop);
+      return finish(stopped);
+    } catch (const std::exception& e) {
+      // The run stays resumable from its last checkpoint; the monitor shows why it stopped.
+      try {
+        emit({{"type", "error"}, {"step", st_.step}, {"message", e.what()}});
+      } catch (...) {
+        // The error being reported matters more than a failure to log it.
       }
-      check_parent_compatible(*parent, cfg_.model, opts_.model_given ? cfg_.preset : "");
+      throw;
     }
   }
-  std::optional<Checkpoint> ckpt;
-  fs::path ckpt_path;
-  if (!opts_.resume && RunDir::is_run_dir(run_path))
-    throw InvalidArgument(run_path.string() +
-                          ": already holds a training run; continue it with --resume or choose "
-                          "another --run");
-  RunDir run = opts_.resume ? RunDir::open(run_path) : RunDir::create(run_path);
-  if (opts_.resume) {
-    auto latest = load_latest_checkpoint(run);
-    if (!latest) throw IoError(run_path, "no complete checkpoint to resume from");
-    ckpt_path = latest->first;
-    ckpt = std::move(latest->second);
-    TrainConfig saved = TrainConfig::from_json(ckpt->config);
+
+ private:
+  // --- Open or resume -----------------------------------------------------------------------------
+  // Everything that can be checked without touching the disk is checked first, so a bad config
+  // or a missing device never leaves a half-made run directory behind.
+  void check_config() {
+    if (cfg_.run.empty()) throw ConfigError("train: --run is required");
+    if (cfg_.data.empty()) throw ConfigError("train: --data is required");
+    if (opts_.resume) return;
+    cfg_.Validate();
+    (void)resolve_device(cfg_.device);
+    if (cfg_.init_from.empty()) return;
+    parent_ = load_parent(cfg_.init_from);
+    if (!opts_.model_given) {
+      // No model asked for: train the parent's (with this run's training-only settings).
+      const TransducerConfig asked = cfg_.model;
+      cfg_.model = parent_->bundle.config;
+      if (!parent_->preset.empty()) cfg_.preset = parent_->preset;
+      cfg_.model.dropout = asked.dropout;
+      if (asked.ctc_weight > 0 && cfg_.model.ctc_weight > 0) cfg_.model.ctc_weight = asked.ctc_weight;
+      cfg_.Validate();
+    }
+    check_parent_compatible(*parent_, cfg_.model, opts_.model_given ? cfg_.preset : "");
+  }
+
+  void open_run() {
+    const fs::path run_path = cfg_.run;
+    if (!opts_.resume && root_ && RunDir::is_run_dir(run_path))
+      throw InvalidArgument(run_path.string() +
+                            ": already holds a training run; continue it with --resume or choose "
+                            "another --run");
+    // Rank 0 makes the run directory; the other workers only ever read it (to resume).
+    if (opts_.resume) run_ = RunDir::open(run_path);
+    else if (root_) run_ = RunDir::create(run_path);
+    if (opts_.resume) resume_config();
+    cfg_.Validate();
+    configure_threads(cfg_.threads);
+    device_ = resolve_device(cfg_.device);
+    torch::manual_seed(cfg_.seed);
+    if (root_) log_.emplace(run_->events_path());
+    world_.CheckSame("training config", comparable_config());
+  }
+
+  void resume_config() {
+    auto latest = load_latest_checkpoint(*run_);
+    if (!latest) throw IoError(cfg_.run, "no complete checkpoint to resume from");
+    ckpt_path_ = latest->first;
+    ckpt_ = std::move(latest->second);
+    TrainConfig saved = TrainConfig::from_json(ckpt_->config);
     if (opts_.model_given && !(saved.model == cfg_.model))
-      throw ConfigError(run_path.string() + ": the run was trained with a different model config (" +
+      throw ConfigError(cfg_.run + ": the run was trained with a different model config (" +
                         saved.model.ToString() + "); resume it without --preset/--config");
     if (opts_.mode_given && saved.mode != cfg_.mode)
-      throw ConfigError(run_path.string() + ": the run was trained in mode " + to_string(saved.mode) +
+      throw ConfigError(cfg_.run + ": the run was trained in mode " + to_string(saved.mode) +
                         ", not " + to_string(cfg_.mode));
     // The budget may be changed on resume; everything else continues as saved.
     if (cfg_.steps > 0 || cfg_.minutes > 0) {
@@ -204,202 +236,196 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
     saved.threads = cfg_.threads;
     cfg_ = saved;
   }
-  cfg_.Validate();
-  configure_threads(cfg_.threads);
-  const torch::Device device = resolve_device(cfg_.device);
-  torch::manual_seed(cfg_.seed);
 
-  EventLog log(run.events_path());
-  auto emit = [&](nlohmann::json ev) {
+  // What every worker must agree on: the config without what is local to a rank, and the
+  // checkpoint it resumes from.
+  std::string comparable_config() const {
+    nlohmann::json j = cfg_.to_json();
+    for (const char* local : {"run", "data", "device", "threads"}) j.erase(local);
+    j["resume_from"] = ckpt_path_.filename().string();
+    return j.dump(1);
+  }
+
+  // --- Data -------------------------------------------------------------------------------------
+  void load_data() {
+    auto train_utts = read_librispeech(resolve_subset(cfg_.data, "train"));
+    try {
+      dev_utts_ = read_librispeech(resolve_subset(cfg_.data, "dev"));
+    } catch (const IoError&) {
+      // No dev subset: periodic evaluation is skipped (said in the start event).
+    }
+    data_.emplace(std::move(train_utts), tokenizer_, fbank_, opts_.progress_bar && root_);
+    world_.CheckSame("training corpus", fmt::format("{} utterances, {:.6f} hours", data_->size(),
+                                                    data_->total_hours()));
+    if (static_cast<int64_t>(dev_utts_.size()) > cfg_.eval_utterances) {
+      std::mt19937_64 pick(cfg_.seed);
+      std::shuffle(dev_utts_.begin(), dev_utts_.end(), pick);
+      dev_utts_.resize(static_cast<size_t>(cfg_.eval_utterances));
+    }
+    // Rank 0 alone evaluates.
+    if (root_) dev_ = EvalSet::Load(dev_utts_, fbank_, /*progress=*/false);
+  }
+
+  // --- Model, optimiser, policy -----------------------------------------------------------------
+  void build_model() {
+    if (ckpt_) {
+      bundle_ = ModelBundle::FromTensors(ckpt_->model_meta, ckpt_->weights, ckpt_path_);
+      st_.from_json(ckpt_->state.at("trainer"));
+    } else if (parent_) {
+      // Weights and feature normalisation of the parent; optimiser, schedule and ranks fresh.
+      bundle_ = ModelBundle::Create(cfg_.model, parent_->bundle.stats);
+      bundle_.load_weights(parent_->bundle.weights(), parent_->path);
+    } else {
+      bundle_ = ModelBundle::Create(cfg_.model, data_->compute_stats());
+    }
+    if (!ckpt_ && root_) write_run_json();
+    // What the parent cost (itself and its ancestors), for the cost figures with the parent.
+    if (root_) parent_info_ = parent_info_of_run(run_->read_run_json());
+    bundle_.model->to(device_);
+    bundle_.model->train();
+    params_ = named_params(bundle_.model);
+    for (auto& [n, p] : params_) plist_.push_back(p);
+    adam_.emplace(plist_, torch::optim::AdamOptions(cfg_.lr).weight_decay(cfg_.weight_decay));
+    layers_ = bundle_.model->prunable_layers();
+    specs_ = specs_of(layers_);
+    policy_ = make_policy(cfg_, specs_);
+    rng_.seed(cfg_.seed);
+    if (ckpt_) restore_checkpoint();
+    // Every worker starts from rank 0's weights (equal already when all is well; cheap).
+    {
+      torch::NoGradGuard no_grad;
+      world_.Broadcast(plist_, 0);
+    }
+    if (world_.size() > 1) torch::manual_seed(cfg_.seed + 7919 * static_cast<uint64_t>(world_.rank()));
+  }
+
+  void write_run_json() {
+    nlohmann::json rj = {{"config", cfg_.to_json()},
+                         {"mode", to_string(cfg_.mode)},
+                         {"preset", cfg_.preset},
+                         {"omnisparse_version", OMNISPARSE_VERSION},
+                         {"created", unix_time_now()},
+                         {"fingerprint", bundle_.fingerprint()},
+                         {"parameters", bundle_.model->num_parameters()},
+                         {"train_utterances", data_->size()},
+                         {"train_hours", data_->total_hours()},
+                         {"dev_utterances", dev_utts_.size()},
+                         {"workers", world_.size()}};
+    if (parent_) rj["parent"] = parent_->info;
+    run_->write_run_json(rj);
+  }
+
+  void restore_checkpoint() {
+    // "adam_step" (one count for all) is what checkpoints before per-parameter steps hold.
+    restore_adam_state(*adam_, params_, ckpt_->optimizer, ckpt_->state.value("adam_step", int64_t{0}),
+                       ckpt_->state.value("adam_steps", std::map<std::string, int64_t>{}),
+                       ckpt_path_);
+    if (policy_->mutable_ranks() && !ckpt_->ranks.empty())
+      *policy_->mutable_ranks() = RankSet::Restore(ckpt_->ranks_meta, ckpt_->ranks);
+    policy_->restore(ckpt_->state.value("policy", nlohmann::json::object()));
+    set_mt_state(rng_, ckpt_->state.value("rng", std::string()));
+    if (ckpt_->state.contains("torch_seed"))
+      torch::manual_seed(ckpt_->state.at("torch_seed").get<uint64_t>());
+  }
+
+  // A finished run is left exactly as it is (give a larger --steps/--minutes to continue it).
+  TrainSummary finished_summary() const {
+    TrainSummary done;
+    done.steps = st_.step;
+    done.passes = st_.passes;
+    done.wall_s = st_.train_s;
+    done.finished = true;
+    return done;
+  }
+
+  // --- Events -----------------------------------------------------------------------------------
+  void emit(nlohmann::json ev) {
+    if (!log_) return;  // not rank 0
     const std::string type = ev.at("type");
     const int64_t step = ev.at("step");
     ev.erase("type");
     ev.erase("step");
-    log.append(type, step, ev);
+    log_->append(type, step, ev);
     if (opts_.on_event) {
       ev["type"] = type;
       ev["step"] = step;
       ev["time"] = unix_time_now();
       opts_.on_event(ev);
     }
-  };
+  }
 
-  State st;
-  try {
-  // --- Data -----------------------------------------------------------------------------------
-  CharTokenizer tokenizer;
-  FbankConfig fbank;
-  auto train_utts = read_librispeech(resolve_subset(cfg_.data, "train"));
-  std::vector<Utterance> dev_utts;
-  try {
-    dev_utts = read_librispeech(resolve_subset(cfg_.data, "dev"));
-  } catch (const IoError&) {
-    // No dev subset: periodic evaluation is skipped (said in the start event).
+  nlohmann::json parent_cost(const char* key) const {
+    return parent_info_.is_object() ? parent_info_.value(key, nlohmann::json()) : nlohmann::json();
   }
-  TrainData data(std::move(train_utts), tokenizer, fbank, opts_.progress_bar);
-  if (static_cast<int64_t>(dev_utts.size()) > cfg_.eval_utterances) {
-    std::mt19937_64 pick(cfg_.seed);
-    std::shuffle(dev_utts.begin(), dev_utts.end(), pick);
-    dev_utts.resize(static_cast<size_t>(cfg_.eval_utterances));
-  }
-  EvalSet dev = EvalSet::Load(dev_utts, fbank, /*progress=*/false);
 
-  // --- Model, optimiser, policy ----------------------------------------------------------------
-  ModelBundle bundle;
-  if (ckpt) {
-    bundle = ModelBundle::FromTensors(ckpt->model_meta, ckpt->weights, ckpt_path);
-    st.from_json(ckpt->state.at("trainer"));
-  } else if (parent) {
-    // Weights and feature normalisation of the parent; optimiser, schedule and ranks fresh.
-    bundle = ModelBundle::Create(cfg_.model, parent->bundle.stats);
-    bundle.load_weights(parent->bundle.weights(), parent->path);
-  } else {
-    bundle = ModelBundle::Create(cfg_.model, data.compute_stats());
-  }
-  if (!ckpt) {
-    nlohmann::json rj = {{"config", cfg_.to_json()},
-                         {"mode", to_string(cfg_.mode)},
-                         {"preset", cfg_.preset},
-                         {"omnisparse_version", OMNISPARSE_VERSION},
-                         {"created", unix_time_now()},
-                         {"fingerprint", bundle.fingerprint()},
-                         {"parameters", bundle.model->num_parameters()},
-                         {"train_utterances", data.size()},
-                         {"train_hours", data.total_hours()},
-                         {"dev_utterances", dev_utts.size()}};
-    if (parent) rj["parent"] = parent->info;
-    run.write_run_json(rj);
-  }
-  // What the parent cost (itself and its ancestors), for the cost figures with the parent.
-  const nlohmann::json parent_info = parent_info_of_run(run.read_run_json());
-  auto parent_cost = [&](const char* key) -> nlohmann::json {
-    return parent_info.is_object() ? parent_info.value(key, nlohmann::json()) : nlohmann::json();
-  };
-  auto with_parent = [&](nlohmann::json ev) {
+  nlohmann::json with_parent(nlohmann::json ev) const {
+    if (!parent_info_.is_object()) return ev;
     const nlohmann::json pp = parent_cost("total_passes"), pw = parent_cost("total_wall_s");
-    if (!parent_info.is_object()) return ev;
     ev["parent_passes"] = pp;
-    ev["total_passes"] = pp.is_number() ? nlohmann::json(st.passes + pp.get<int64_t>()) : nlohmann::json();
-    ev["total_wall_s"] = pw.is_number() ? nlohmann::json(st.train_s + pw.get<double>()) : nlohmann::json();
+    ev["total_passes"] = pp.is_number() ? nlohmann::json(st_.passes + pp.get<int64_t>()) : nlohmann::json();
+    ev["total_wall_s"] = pw.is_number() ? nlohmann::json(st_.train_s + pw.get<double>()) : nlohmann::json();
     return ev;
-  };
-  bundle.model->to(device);
-  bundle.model->train();
-  auto params = named_params(bundle.model);
-  std::vector<at::Tensor> plist;
-  for (auto& [n, p] : params) plist.push_back(p);
-  torch::optim::Adam adam(plist, torch::optim::AdamOptions(cfg_.lr).weight_decay(cfg_.weight_decay));
-  const PrunableLayers layers = bundle.model->prunable_layers();
-  const LayerSpecs specs = specs_of(layers);
-  auto policy = make_policy(cfg_, specs);
-  std::mt19937_64 rng(cfg_.seed);
-  if (ckpt) {
-    // "adam_step" (one count for all) is what checkpoints before per-parameter steps hold.
-    restore_adam_state(adam, params, ckpt->optimizer, ckpt->state.value("adam_step", int64_t{0}),
-                       ckpt->state.value("adam_steps", std::map<std::string, int64_t>{}),
-                       ckpt_path);
-    if (policy->mutable_ranks() && !ckpt->ranks.empty())
-      *policy->mutable_ranks() = RankSet::Restore(ckpt->ranks_meta, ckpt->ranks);
-    policy->restore(ckpt->state.value("policy", nlohmann::json::object()));
-    set_mt_state(rng, ckpt->state.value("rng", std::string()));
-    if (ckpt->state.contains("torch_seed")) torch::manual_seed(ckpt->state.at("torch_seed").get<uint64_t>());
   }
 
-  if (ckpt && progress_of(cfg_, st) >= 1.0) {
-    // Nothing left in the budget: a finished run is left exactly as it is (give a larger
-    // --steps/--minutes to continue training it).
-    TrainSummary done;
-    done.steps = st.step;
-    done.passes = st.passes;
-    done.wall_s = st.train_s;
-    done.finished = true;
-    return done;
+  void emit_start() {
+    emit({{"type", ckpt_ ? "resume" : "start"},
+          {"step", st_.step},
+          {"mode", to_string(cfg_.mode)},
+          {"preset", cfg_.preset},
+          {"total_steps", cfg_.steps > 0 ? nlohmann::json(cfg_.steps) : nlohmann::json()},
+          {"minutes", cfg_.minutes > 0 ? nlohmann::json(cfg_.minutes) : nlohmann::json()},
+          {"device", device_.str()},
+          {"workers", world_.size()},
+          {"backend", world_.backend()},
+          {"threads", cfg_.threads},
+          {"parameters", bundle_.model->num_parameters()},
+          {"train_utterances", data_->size()},
+          {"dev_utterances", dev_.size()},
+          {"passes", st_.passes},
+          {"parent", parent_info_}});
   }
 
-  emit({{"type", ckpt ? "resume" : "start"},
-        {"step", st.step},
-        {"mode", to_string(cfg_.mode)},
-        {"preset", cfg_.preset},
-        {"total_steps", cfg_.steps > 0 ? nlohmann::json(cfg_.steps) : nlohmann::json()},
-        {"minutes", cfg_.minutes > 0 ? nlohmann::json(cfg_.minutes) : nlohmann::json()},
-        {"device", device.str()},
-        {"parameters", bundle.model->num_parameters()},
-        {"train_utterances", data.size()},
-        {"dev_utterances", dev.size()},
-        {"passes", st.passes},
-        {"parent", parent_info}});
-
-  auto save = [&]() {
-    Checkpoint c;
-    bundle.model->to(torch::kCPU);
-    c.weights = bundle.weights();
-    c.model_meta = bundle.metadata();
-    bundle.model->to(device);
-    std::map<std::string, int64_t> adam_steps;
-    c.optimizer = adam_state_tensors(adam, params, &adam_steps);
-    if (const RankSet* r = policy->ranks(); r && !r->empty()) {
-      c.ranks = r->tensors();
-      c.ranks_meta = r->meta();
-    }
-    const uint64_t torch_seed = std::uniform_int_distribution<uint64_t>()(rng);
-    c.state = {{"trainer", st.to_json()},
-               {"adam_steps", adam_steps},
-               {"policy", policy->state()},
-               {"rng", mt_state(rng)},
-               {"torch_seed", torch_seed}};
-    torch::manual_seed(torch_seed);  // the same seed a resumed run starts its dropout from
-    c.config = cfg_.to_json();
-    fs::path path = save_checkpoint(run.checkpoints(), st.step, c);
-    emit({{"type", "checkpoint"}, {"step", st.step}, {"path", fs::relative(path, run.path()).string()}});
+  // --- One step ---------------------------------------------------------------------------------
+  struct StepOutcome {
+    double loss = 0;      // the whole batch's (all workers)
+    double seconds = 0;   // the step's wall time, averaged over the workers
+    bool stop = false;    // some worker was asked to stop
+    std::vector<SubnetConfig> plan;
   };
 
-  nlohmann::json last_eval;
-  auto evaluate_now = [&]() {
-    if (dev.size() == 0) return;
-    bundle.model->eval();
-    nlohmann::json results = nlohmann::json::array();
-    for (const SubnetConfig& sc : policy->eval_configs(specs)) {
-      if (policy->ranks() && !policy->ranks()->empty()) policy->ranks()->apply(layers, sc);
-      EvalReport r = evaluate(bundle, dev, EvalOptions{});
-      results.push_back({{"sparsity", std::round(sc.mean_level() * 1e4) / 1e4},
-                         {"id", sc.id()},
-                         {"wer", r.score.words.rate()},
-                         {"cer", r.score.chars.rate()},
-                         {"rtf", r.rtf}});
-    }
-    clear_masks(layers);
-    bundle.model->train();
-    last_eval = {{"type", "eval"}, {"step", st.step}, {"set", "dev"}, {"results", results}};
-    emit(last_eval);
-  };
-
-  // --- The loop -------------------------------------------------------------------------------
-  BatchProducer producer(data, bundle.stats, cfg_, st.epoch, st.batch_index);
-  const int64_t bar_total = cfg_.steps > 0 ? cfg_.steps : static_cast<int64_t>(cfg_.minutes * 60);
-  Progress bar("train", bar_total, opts_.progress_bar);
-  bool stopped = false;
-  double window_samples = 0, window_s = 0, loss_sum = 0;
-  int64_t loss_n = 0;
-  auto loop_clock = std::chrono::steady_clock::now();
-
-  while (progress_of(cfg_, st) < 1.0) {
-    if (stop && stop->load()) {
-      stopped = true;
-      break;
-    }
-    const double progress = progress_of(cfg_, st);
-    const double lr = learning_rate(cfg_, st.step, progress);
-    for (auto& group : adam.param_groups())
-      static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-
-    Batch batch = producer.next();
-    std::vector<SubnetConfig> plan = policy->plan(st.step, progress, layers);
-    if (auto m = policy->take_mask_event()) {
-      nlohmann::json ev = {{"type", "masks"}, {"step", st.step}, {"progress", progress}};
+  StepOutcome train_step(const Batch& batch, double progress, bool stop_asked) {
+    const auto t0 = std::chrono::steady_clock::now();
+    StepOutcome out;
+    out.plan = policy_->plan(st_.step, progress, layers_);
+    if (auto m = policy_->take_mask_event()) {
+      nlohmann::json ev = {{"type", "masks"}, {"step", st_.step}, {"progress", progress}};
       ev.update(*m);
       emit(ev);
     }
-    adam.zero_grad();
+    adam_->zero_grad();
+    const double share = batch.global_utts > 0
+                             ? static_cast<double>(batch.num_utts()) / batch.global_utts : 1.0;
+    double local_loss = batch.num_utts() > 0 ? member_passes(batch, progress, out.plan, share) : 0.0;
+    st_.passes += static_cast<int64_t>(out.plan.size());
+    clear_masks(layers_);
+    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const SyncResult sync = sync_gradients(local_loss * share, dt, stop_asked);
+    out.loss = sync.loss;
+    if (!std::isfinite(out.loss))
+      throw Error(fmt::format("training diverged at step {}: loss is {} (lower --lr?)", st_.step,
+                              out.loss));
+    torch::nn::utils::clip_grad_norm_(plist_, cfg_.grad_clip);
+    adam_->step();
+    policy_->after_step(layers_);
+    out.stop = sync.stop;
+    out.seconds = sync.seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() - dt;
+    return out;
+  }
+
+  // Forward and backward of every planned member on this worker's shard; the summed gradient of
+  // mean losses is scaled by `share` (this shard's part of the batch). Returns the mean loss.
+  double member_passes(const Batch& batch, double progress, const std::vector<SubnetConfig>& plan,
+                       double share) {
     double step_loss = 0;
     const bool ctc_only = progress < cfg_.ctc_warmup;
     const double distill = cfg_.mode == TrainMode::Omni ? cfg_.omni.distill_weight : 0.0;
@@ -407,104 +433,269 @@ TrainSummary Trainer::run(const std::atomic<bool>* stop) {
     for (const SubnetConfig& sc : plan) {
       const bool distill_this = distill > 0 && !sc.is_dense();
       if (distill_this && !teacher.defined()) {
-        teacher = teacher_log_probs(bundle.model, batch, device, layers);
-        ++st.passes;  // a forward-only pass, counted like any other
-        ++st.teacher_passes;
+        teacher = teacher_log_probs(bundle_.model, batch, device_, layers_);
+        ++st_.passes;  // a forward-only pass, counted like any other
+        ++st_.teacher_passes;
       }
-      if (sc.is_dense()) clear_masks(layers);
-      else policy->ranks()->apply(layers, sc);
-      BatchLoss parts = batch_loss(bundle.model, batch, device, ctc_only, distill > 0);
+      if (sc.is_dense()) clear_masks(layers_);
+      else policy_->ranks()->apply(layers_, sc);
+      BatchLoss parts = batch_loss(bundle_.model, batch, device_, ctc_only, distill > 0);
       torch::Tensor loss = parts.loss;
-      if (!std::isfinite(loss.item<double>()))
-        throw Error(fmt::format("training diverged at step {}: loss is {} (lower --lr?)", st.step,
-                                loss.item<double>()));
       if (distill > 0 && sc.is_dense()) teacher = parts.ctc_lp.detach();
       if (distill_this) loss = loss + distill * ctc_distill_kl(parts.ctc_lp, teacher, parts.ctc_lens);
-      (loss / static_cast<double>(plan.size())).backward();
+      (loss * (share / static_cast<double>(plan.size()))).backward();
       step_loss += loss.item<double>() / plan.size();
-      ++st.passes;
     }
-    clear_masks(layers);
-    torch::nn::utils::clip_grad_norm_(plist, cfg_.grad_clip);
-    adam.step();
-    policy->after_step(layers);
+    return step_loss;
+  }
 
-    auto t = std::chrono::steady_clock::now();
-    const double dt = std::chrono::duration<double>(t - loop_clock).count();
-    loop_clock = t;
-    st.train_s += dt;
-    ++st.step;
-    st.samples += batch.num_utts();
-    st.epoch = batch.epoch;
-    st.batch_index = batch.index + 1;
-    window_samples += batch.num_utts();
-    window_s += dt;
-    loss_sum += step_loss;
-    ++loss_n;
+  struct SyncResult {
+    double loss = 0, seconds = 0;
+    bool stop = false;
+  };
 
-    const double p = progress_of(cfg_, st);
-    bar.set(cfg_.steps > 0 ? st.step : static_cast<int64_t>(st.train_s),
-            fmt::format("loss {:.3f}", step_loss));
-    if (st.step % cfg_.log_every == 0 || p >= 1.0) {
-      std::vector<double> sp;
-      for (auto& sc : plan) sp.push_back(std::round(sc.mean_level() * 1e4) / 1e4);
-      const double elapsed = st.train_s;
-      emit(with_parent({{"type", "step"},
-            {"step", st.step},
-            {"loss", loss_sum / loss_n},
+  // Sums the gradients over the workers (one flat all-reduce that also carries the loss, the
+  // step time and the stop request, so every rank takes the same decisions). A gradient that no
+  // rank produced (a shard left empty, a part of the model this phase does not train) stays
+  // undefined, so Adam skips it exactly as it would for one worker.
+  SyncResult sync_gradients(double weighted_loss, double dt, bool stop_asked) {
+    SyncResult r{weighted_loss, dt, stop_asked};
+    if (world_.size() == 1) return r;
+    const int64_t n = static_cast<int64_t>(plist_.size());
+    at::Tensor extra = at::zeros({n + 3}, at::kFloat);
+    std::vector<at::Tensor> grads;
+    for (int64_t i = 0; i < n; ++i) {
+      at::Tensor& p = plist_[static_cast<size_t>(i)];
+      if (p.grad().defined()) extra[i] = 1.0f;
+      else p.mutable_grad() = torch::zeros_like(p);
+      grads.push_back(p.grad());
+    }
+    extra[n] = static_cast<float>(weighted_loss);
+    extra[n + 1] = static_cast<float>(dt);
+    extra[n + 2] = stop_asked ? 1.0f : 0.0f;
+    grads.push_back(extra.to(device_));
+    world_.AllReduceSum(grads);
+    extra = grads.back().to(at::kCPU);
+    for (int64_t i = 0; i < n; ++i)
+      if (extra[i].item<float>() == 0.0f) plist_[static_cast<size_t>(i)].mutable_grad() = at::Tensor();
+    r.loss = extra[n].item<float>();
+    r.seconds = extra[n + 1].item<float>() / world_.size();
+    r.stop = extra[n + 2].item<float>() > 0;
+    return r;
+  }
+
+  // --- The loop ---------------------------------------------------------------------------------
+  bool train_loop(const std::atomic<bool>* stop) {
+    BatchProducer producer(*data_, bundle_.stats, cfg_, st_.epoch, st_.batch_index,
+                           BatchShard{world_.rank(), world_.size()});
+    const int64_t bar_total = cfg_.steps > 0 ? cfg_.steps : static_cast<int64_t>(cfg_.minutes * 60);
+    Progress bar("train", bar_total, opts_.progress_bar && root_);
+    bool stopped = false;
+    Window window;
+    while (progress_of(cfg_, st_) < 1.0) {
+      const bool stop_asked = stop && stop->load();
+      // Alone, a stop request ends the run before the next step; with workers, after it (the
+      // request travels with the step's all-reduce).
+      if (stop_asked && world_.size() == 1) {
+        stopped = true;
+        break;
+      }
+      const double progress = progress_of(cfg_, st_);
+      const double lr = learning_rate(cfg_, st_.step, progress);
+      for (auto& group : adam_->param_groups())
+        static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+      Batch batch = producer.next();
+      StepOutcome o = train_step(batch, progress, stop_asked);
+      st_.train_s += o.seconds;
+      ++st_.step;
+      st_.samples += batch.global_utts;
+      st_.epoch = batch.epoch;
+      st_.batch_index = batch.index + 1;
+      window.add(batch.global_utts, o.seconds, o.loss);
+      after_step(bar, window, o, lr);
+      if (o.stop) {
+        stopped = progress_of(cfg_, st_) < 1.0;
+        break;
+      }
+    }
+    bar.finish(stopped ? "stopped" : "done");
+    return stopped;
+  }
+
+  struct Window {
+    double samples = 0, seconds = 0, loss_sum = 0;
+    int64_t n = 0;
+    void add(double s, double dt, double loss) {
+      samples += s;
+      seconds += dt;
+      loss_sum += loss;
+      ++n;
+    }
+  };
+
+  // Logging, periodic evaluation, checkpoints and the workers' weight check after a step.
+  void after_step(Progress& bar, Window& w, const StepOutcome& o, double lr) {
+    const double p = progress_of(cfg_, st_);
+    bar.set(cfg_.steps > 0 ? st_.step : static_cast<int64_t>(st_.train_s),
+            fmt::format("loss {:.3f}", o.loss));
+    if (st_.step % cfg_.log_every == 0 || p >= 1.0) {
+      emit(with_parent(step_event(w, o, lr, p)));
+      w = Window{};
+    }
+    if (world_.size() > 1 && st_.step % kSyncCheckEvery == 0) world_.CheckInSync(plist_, st_.step);
+    if (st_.step % cfg_.eval_every == 0 && p < 1.0) {
+      evaluate();
+      world_.Barrier();  // the others wait for rank 0's evaluation (not training time)
+    }
+    if (st_.step % cfg_.checkpoint_every == 0 && p < 1.0) {
+      save();
+      world_.Barrier();
+    }
+  }
+
+  nlohmann::json step_event(const Window& w, const StepOutcome& o, double lr, double p) const {
+    std::vector<double> sp;
+    for (auto& sc : o.plan) sp.push_back(std::round(sc.mean_level() * 1e4) / 1e4);
+    const double elapsed = st_.train_s;
+    return {{"type", "step"},
+            {"step", st_.step},
+            {"loss", w.loss_sum / std::max<int64_t>(1, w.n)},
             {"lr", lr},
-            {"samples_per_s", window_s > 0 ? window_samples / window_s : 0.0},
+            {"samples_per_s", w.seconds > 0 ? w.samples / w.seconds : 0.0},
+            {"workers", world_.size()},
             {"sparsities", sp},
             {"progress", p},
-            {"passes", st.passes},
-            {"teacher_passes", st.teacher_passes},
-            {"epoch", st.epoch},
+            {"passes", st_.passes},
+            {"teacher_passes", st_.teacher_passes},
+            {"epoch", st_.epoch},
             {"elapsed_s", elapsed},
-            {"eta_s", p > 0 ? nlohmann::json(elapsed * (1 - p) / p) : nlohmann::json()}}));
-      window_samples = window_s = loss_sum = 0;
-      loss_n = 0;
-    }
-    if (st.step % cfg_.eval_every == 0 && p < 1.0) {
-      evaluate_now();
-      loop_clock = std::chrono::steady_clock::now();  // evaluation time is not training time
-    }
-    if (st.step % cfg_.checkpoint_every == 0 && p < 1.0) {
-      save();
-      loop_clock = std::chrono::steady_clock::now();
-    }
+            {"eta_s", p > 0 ? nlohmann::json(elapsed * (1 - p) / p) : nlohmann::json()}};
   }
-  bar.finish(stopped ? "stopped" : "done");
 
-  TrainSummary sum;
-  if (!stopped) {
-    policy->finish(layers);
-    evaluate_now();
-  }
-  save();
-  sum.steps = st.step;
-  sum.passes = st.passes;
-  sum.wall_s = st.train_s;
-  sum.finished = !stopped;
-  sum.last_eval = last_eval;
-  sum.parent_passes = parent_cost("total_passes").is_number() ? parent_cost("total_passes").get<int64_t>() : 0;
-  sum.parent_wall_s = parent_cost("total_wall_s").is_number() ? parent_cost("total_wall_s").get<double>() : 0.0;
-  emit(with_parent({{"type", stopped ? "stopped" : "done"},
-                    {"step", st.step},
-                    {"passes", st.passes},
-                    {"teacher_passes", st.teacher_passes},
-                    {"wall_s", st.train_s},
-                    {"parent_wall_s", parent_cost("total_wall_s")},
-                    {"session_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count()},
-                    {"samples", st.samples}}));
-  return sum;
-  } catch (const std::exception& e) {
-    // The run stays resumable from its last checkpoint; the monitor shows why it stopped.
-    try {
-      emit({{"type", "error"}, {"step", st.step}, {"message", e.what()}});
-    } catch (...) {
+  // --- Evaluate and save ------------------------------------------------------------------------
+  void evaluate() {
+    if (!root_ || dev_.size() == 0) return;
+    bundle_.model->eval();
+    nlohmann::json results = nlohmann::json::array();
+    for (const SubnetConfig& sc : policy_->eval_configs(specs_)) {
+      if (policy_->ranks() && !policy_->ranks()->empty()) policy_->ranks()->apply(layers_, sc);
+      EvalReport r = omnisparse::evaluate(bundle_, dev_, EvalOptions{});
+      results.push_back({{"sparsity", std::round(sc.mean_level() * 1e4) / 1e4},
+                         {"id", sc.id()},
+                         {"wer", r.score.words.rate()},
+                         {"cer", r.score.chars.rate()},
+                         {"rtf", r.rtf}});
     }
-    throw;
+    clear_masks(layers_);
+    bundle_.model->train();
+    last_eval_ = {{"type", "eval"}, {"step", st_.step}, {"set", "dev"}, {"results", results}};
+    emit(last_eval_);
   }
+
+  // Every worker takes the same draws from the shared generator; rank 0 alone writes.
+  void save() {
+    const uint64_t torch_seed = std::uniform_int_distribution<uint64_t>()(rng_);
+    if (root_) {
+      Checkpoint c;
+      bundle_.model->to(torch::kCPU);
+      c.weights = bundle_.weights();
+      c.model_meta = bundle_.metadata();
+      bundle_.model->to(device_);
+      std::map<std::string, int64_t> adam_steps;
+      c.optimizer = adam_state_tensors(*adam_, params_, &adam_steps);
+      if (const RankSet* r = policy_->ranks(); r && !r->empty()) {
+        c.ranks = r->tensors();
+        c.ranks_meta = r->meta();
+      }
+      c.state = {{"trainer", st_.to_json()},
+                 {"adam_steps", adam_steps},
+                 {"policy", policy_->state()},
+                 {"rng", mt_state(rng_)},
+                 {"torch_seed", torch_seed}};
+      c.config = cfg_.to_json();
+      fs::path path = save_checkpoint(run_->checkpoints(), st_.step, c);
+      emit({{"type", "checkpoint"}, {"step", st_.step}, {"path", fs::relative(path, run_->path()).string()}});
+    }
+    // The seed a resumed run starts its dropout from (each worker its own stream).
+    torch::manual_seed(torch_seed + 7919 * static_cast<uint64_t>(world_.rank()));
+  }
+
+  TrainSummary finish(bool stopped) {
+    if (!stopped) {
+      policy_->finish(layers_);
+      evaluate();
+    }
+    if (world_.size() > 1) world_.CheckInSync(plist_, st_.step);
+    save();
+    world_.Barrier();
+    TrainSummary sum;
+    sum.steps = st_.step;
+    sum.passes = st_.passes;
+    sum.wall_s = st_.train_s;
+    sum.finished = !stopped;
+    sum.last_eval = last_eval_;
+    const nlohmann::json pp = parent_cost("total_passes"), pw = parent_cost("total_wall_s");
+    sum.parent_passes = pp.is_number() ? pp.get<int64_t>() : 0;
+    sum.parent_wall_s = pw.is_number() ? pw.get<double>() : 0.0;
+    emit(with_parent({{"type", stopped ? "stopped" : "done"},
+                      {"step", st_.step},
+                      {"passes", st_.passes},
+                      {"teacher_passes", st_.teacher_passes},
+                      {"wall_s", st_.train_s},
+                      {"parent_wall_s", pw},
+                      {"session_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count()},
+                      {"samples", st_.samples},
+                      {"workers", world_.size()}}));
+    return sum;
+  }
+
+  static constexpr int64_t kSyncCheckEvery = 50;  // steps between the workers' weight checks
+
+  TrainConfig& cfg_;
+  const TrainerOptions& opts_;
+  World& world_;
+  const bool root_;
+  const std::chrono::steady_clock::time_point wall_start_ = std::chrono::steady_clock::now();
+
+  std::optional<ParentModel> parent_;
+  std::optional<RunDir> run_;
+  std::optional<Checkpoint> ckpt_;
+  fs::path ckpt_path_;
+  torch::Device device_{torch::kCPU};
+  std::optional<EventLog> log_;
+
+  CharTokenizer tokenizer_;
+  FbankConfig fbank_;
+  std::vector<Utterance> dev_utts_;
+  std::optional<TrainData> data_;
+  EvalSet dev_;
+
+  ModelBundle bundle_;
+  nlohmann::json parent_info_;
+  std::vector<std::pair<std::string, at::Tensor>> params_;
+  std::vector<at::Tensor> plist_;
+  std::optional<torch::optim::Adam> adam_;
+  PrunableLayers layers_;
+  LayerSpecs specs_;
+  std::unique_ptr<TrainPolicy> policy_;
+  std::mt19937_64 rng_;
+  State st_;
+  nlohmann::json last_eval_;
+};
+
+}  // namespace
+
+Trainer::Trainer(TrainConfig cfg, TrainerOptions opts) : cfg_(std::move(cfg)), opts_(std::move(opts)) {}
+
+TrainSummary Trainer::run(const std::atomic<bool>* stop) {
+  std::unique_ptr<World> alone;
+  World* world = opts_.world;
+  if (!world) {
+    alone = World::Single();
+    world = alone.get();
+  }
+  TrainSession session(cfg_, opts_, *world);
+  return session.run(stop);
 }
 
 }  // namespace omnisparse

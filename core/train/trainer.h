@@ -10,6 +10,11 @@
 // Cost accounting: every forward+backward is one *pass*; events carry the running pass count
 // and the wall time, so an omni run (k passes per optimiser step) and N gmp runs compare
 // honestly against one dense run.
+//
+// Data parallel (docs/DESIGN.md section 10): with opts.world of N ranks, every rank runs this
+// same trainer on its shard of each batch; gradients are summed across ranks before the
+// optimiser step (each rank weighs its loss by its share of the batch, so N workers compute the
+// gradient one worker computes on the whole batch); rank 0 alone writes the run directory.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -22,6 +27,8 @@
 
 namespace omnisparse {
 
+class World;
+
 struct TrainerOptions {
   bool resume = false;
   // On resume: whether the caller chose a model (preset/config) and a mode explicitly. Those
@@ -31,6 +38,8 @@ struct TrainerOptions {
   bool progress_bar = true;  // on stderr
   // Every event written to events.jsonl is also handed here (the CLI prints them with --json).
   std::function<void(const nlohmann::json&)> on_event;
+  // The data-parallel workers this trainer is one of (core/dist/world.h); nullptr: alone.
+  World* world = nullptr;
 };
 
 struct TrainSummary {

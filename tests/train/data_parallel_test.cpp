@@ -1,0 +1,185 @@
+// Data-parallel training (docs/DESIGN.md section 10): two workers, each on its half of every
+// batch, with their gradients summed over a real Gloo process group, end with the weights one
+// worker reaches on the whole batches. The two workers run as two threads of this process, each
+// with its own store client and process group, as two worker processes would.
+#include <gtest/gtest.h>
+
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/torch.h>
+
+#include <future>
+
+#include "core/data/synth_corpus.h"
+#include "core/dist/world.h"
+#include "core/io/checkpoint.h"
+#include "core/io/event_log.h"
+#include "core/io/run_dir.h"
+#include "core/train/trainer.h"
+#include "tests/test_support.h"
+
+namespace omnisparse {
+namespace fs = std::filesystem;
+namespace {
+
+const fs::path& corpus() {
+  static test::TempDir* dir = new test::TempDir("omnisparse-dp-corpus");
+  static fs::path p = [] {
+    SynthConfig c;
+    c.out = (dir->path() / "corpus").string();
+    c.utterances = 30;
+    c.seed = 11;
+    synthesize_corpus(c, /*progress=*/false);
+    return dir->path() / "corpus";
+  }();
+  return p;
+}
+
+TrainConfig micro(const fs::path& run, TrainMode mode, int64_t steps) {
+  TrainConfig c;
+  c.data = corpus().string();
+  c.run = run.string();
+  c.mode = mode;
+  c.steps = steps;
+  c.max_frames_per_batch = 100000;
+  c.max_batch = 5;  // shards of 3 and 2 utterances
+  c.eval_utterances = 2;
+  c.eval_every = 1000;
+  c.checkpoint_every = 1000;
+  c.log_every = 1;
+  c.ctc_warmup = 0;
+  c.lr_warmup_steps = 0;
+  c.wave_augment_prob = 0;
+  c.eval_levels = {0.0, 0.5};
+  c.model.encoder_layers = 1;
+  c.model.encoder_hidden = 32;
+  c.model.encoder_dim = 24;
+  c.model.input_dim = 24;
+  c.model.predictor_embed = 8;
+  c.model.predictor_hidden = 24;
+  c.model.joiner_dim = 24;
+  c.model.dropout = 0;
+  c.omni.members_per_step = 2;
+  c.omni.refresh_every = 1;
+  c.omni.ladder = {0.0, 0.5};
+  c.omni.level_weights.clear();
+  return c;
+}
+
+TrainSummary train_alone(const TrainConfig& c) {
+  TrainerOptions o;
+  o.progress_bar = false;
+  return Trainer(c, o).run();
+}
+
+// Trains `c` with `size` workers; returns rank 0's summary.
+TrainSummary train_on_workers(const TrainConfig& c, int size) {
+  c10d::TCPStoreOptions so;
+  so.port = 0;
+  so.isServer = true;
+  so.waitWorkers = false;
+  auto store = c10::make_intrusive<c10d::TCPStore>("127.0.0.1", so);
+  std::vector<std::future<TrainSummary>> ranks;
+  for (int r = 0; r < size; ++r) {
+    ranks.push_back(std::async(std::launch::async, [&, r] {
+      WorkerEnv e;
+      e.rank = e.local_rank = r;
+      e.world_size = size;
+      e.master_port = store->getPort();
+      e.agent_store = true;
+      e.timeout = std::chrono::seconds(60);
+      auto world = World::Join(e, c10::Device(c10::kCPU));
+      TrainerOptions o;
+      o.progress_bar = false;
+      o.world = world.get();
+      return Trainer(c, o).run();
+    }));
+  }
+  std::vector<TrainSummary> out;
+  for (auto& f : ranks) out.push_back(f.get());
+  return out[0];
+}
+
+std::map<std::string, at::Tensor> weights_of(const fs::path& run) {
+  auto ck = load_latest_checkpoint(RunDir::open(run));
+  std::map<std::string, at::Tensor> out;
+  for (auto& [k, v] : ck->second.weights) out[k] = v;
+  return out;
+}
+
+TEST(DataParallel, TwoWorkersOnHalfBatchesReachTheWeightsOfOneOnWholeBatches) {
+  test::TempDir dir("omnisparse-dp");
+  // A common parent, so that both runs start from the same weights.
+  TrainConfig pc = micro(dir / "parent", TrainMode::Dense, 1);
+  train_alone(pc);
+
+  TrainConfig c = micro(dir / "alone", TrainMode::Omni, 5);
+  c.init_from = (dir / "parent").string();
+  const TrainSummary alone = train_alone(c);
+  c.run = (dir / "two").string();
+  const TrainSummary two = train_on_workers(c, 2);
+
+  EXPECT_EQ(two.steps, alone.steps);
+  EXPECT_EQ(two.passes, alone.passes);
+  auto a = weights_of(dir / "alone"), b = weights_of(dir / "two"), p = weights_of(dir / "parent");
+  ASSERT_EQ(a.size(), b.size());
+  double moved = 0;
+  for (auto& [name, w] : a) {
+    ASSERT_TRUE(b.count(name)) << name;
+    EXPECT_TRUE(at::allclose(w, b[name], /*rtol=*/1e-4, /*atol=*/1e-5))
+        << name << ": max difference " << (w - b[name]).abs().max().item<double>();
+    moved = std::max(moved, (w - p[name]).abs().max().item<double>());
+  }
+  EXPECT_GT(moved, 1e-3) << "training did not change the weights: the comparison proves nothing";
+
+  // Rank 0 alone wrote the run directory; its events say how many workers trained.
+  bool saw_start = false;
+  for (auto& e : read_events(RunDir::open(dir / "two").events_path()).events) {
+    if (e.at("type") == "start") {
+      saw_start = true;
+      EXPECT_EQ(e.at("workers"), 2);
+      EXPECT_EQ(e.at("backend"), "gloo");
+    }
+    if (e.at("type") == "step") EXPECT_EQ(e.at("workers"), 2);
+  }
+  EXPECT_TRUE(saw_start);
+}
+
+TEST(DataParallel, WorkersWithDifferentConfigsAreRefusedNamingTheKey) {
+  test::TempDir dir("omnisparse-dp-mismatch");
+  c10d::TCPStoreOptions so;
+  so.port = 0;
+  so.isServer = true;
+  so.waitWorkers = false;
+  auto store = c10::make_intrusive<c10d::TCPStore>("127.0.0.1", so);
+  std::vector<std::future<std::string>> ranks;
+  for (int r = 0; r < 2; ++r) {
+    ranks.push_back(std::async(std::launch::async, [&, r] {
+      WorkerEnv e;
+      e.rank = e.local_rank = r;
+      e.world_size = 2;
+      e.master_port = store->getPort();
+      e.agent_store = true;
+      e.timeout = std::chrono::seconds(30);
+      auto world = World::Join(e, c10::Device(c10::kCPU));
+      TrainConfig c = micro(dir / "run", TrainMode::Dense, 2);
+      if (r == 1) c.lr = 0.5;
+      TrainerOptions o;
+      o.progress_bar = false;
+      o.world = world.get();
+      try {
+        Trainer(c, o).run();
+        return std::string();
+      } catch (const std::exception& x) {
+        return std::string(x.what());
+      }
+    }));
+  }
+  for (auto& f : ranks) {
+    const std::string m = f.get();
+    EXPECT_NE(m.find("the training config of worker rank 1 differs from rank 0's"), std::string::npos) << m;
+    EXPECT_NE(m.find("\"lr\""), std::string::npos) << m;
+  }
+}
+
+}  // namespace
+}  // namespace omnisparse
