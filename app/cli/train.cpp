@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "app/cli/command.h"
+#include "app/cli/workers.h"
 #include "core/common/atomic_file.h"
 #include "core/common/error.h"
 #include "core/dist/launcher.h"
@@ -88,95 +89,20 @@ TrainConfig config_of(const TrainArgs& a, bool* names_model) {
   return cfg;
 }
 
-// How many workers and threads a run uses (docs/DESIGN.md section 10). Measured on a 2-core
-// machine: two intra-op threads run the tiny transducer's step at 0.75x the speed of one, while
-// two one-thread workers run it at about 1.8x; so on CPU, one worker per core (at most 8, each
-// with the cores left over as threads), one per GPU on CUDA.
-struct Layout {
-  int workers = 1;
-  int threads = 1;
-  std::string why;  // how it was chosen, for the layout line
-};
-
-Layout choose_layout(const TrainArgs& a, const TrainConfig& cfg) {
-  Layout l;
-  const int cores = usable_cores();
-  const bool cuda = cfg.device.rfind("cuda", 0) == 0 || (cfg.device == "auto" && cuda_available());
-  std::string asked = a.workers;
-  if (asked == "auto")
-    if (const char* e = std::getenv("OMNISPARSE_WORKERS"); e && *e) asked = e;
-  const auto backends = World::Backends();
-  const bool can_gloo = std::find(backends.begin(), backends.end(), "gloo") != backends.end();
-  if (asked == "auto") {
-    if (cuda) {
-      l.workers = cfg.device == "cuda" || cfg.device == "auto"
-                      ? std::max<int>(1, static_cast<int>(torch::cuda::device_count())) : 1;
-      l.why = "one per GPU";
-    } else if (!can_gloo) {
-      l.workers = 1;
-      l.why = "this build has no Gloo for CPU workers";
-    } else {
-      const int per = globals().threads_given() ? globals().threads : 1;
-      l.workers = std::clamp(cores / per, 1, 8);
-      l.why = fmt::format("one per core, at most 8; {} cores here", cores);
-    }
-  } else {
-    try {
-      size_t used = 0;
-      l.workers = std::stoi(asked, &used);
-      if (used != asked.size() || l.workers < 1) throw std::invalid_argument(asked);
-    } catch (const std::exception&) {
-      throw ConfigError("--workers '" + asked + "': expected a positive number or auto");
-    }
-    l.why = a.workers == "auto" ? "OMNISPARSE_WORKERS" : "--workers";
-  }
-  if (globals().threads_given()) l.threads = globals().threads;
-  else l.threads = cuda ? std::min(4, std::max(1, cores / l.workers)) : std::max(1, cores / l.workers);
-  return l;
-}
-
-// The worker's command line: the launcher's, without the launcher's own options, with the
-// threads chosen for each worker.
-std::vector<std::string> worker_args(int threads) {
-  const auto& argv = globals().argv;
-  std::vector<std::string> out = {"--threads", std::to_string(threads)};
-  for (size_t i = 1; i < argv.size(); ++i) {
-    const std::string& x = argv[i];
-    bool dropped = false;
-    for (const char* opt : {"--workers", "--nnodes", "--node-rank", "--master", "--threads"}) {
-      const std::string o = opt;
-      if (x == o) {
-        ++i;  // and its value
-        dropped = true;
-      } else if (x.rfind(o + "=", 0) == 0) {
-        dropped = true;
-      }
-      if (dropped) break;
-    }
-    if (!dropped) out.push_back(x);
-  }
-  return out;
-}
-
 void launch(const TrainArgs& a, const Layout& layout) {
-  LaunchSpec spec;
-  spec.program = std::filesystem::read_symlink("/proc/self/exe").string();
-  spec.args = worker_args(layout.threads);
-  spec.workers_per_node = layout.workers;
-  spec.nnodes = a.nnodes;
-  spec.node_rank = a.node_rank;
-  if (!a.master.empty()) std::tie(spec.master_addr, spec.master_port) = parse_host_port(a.master, "--master");
-  spec.env = {{"OMP_NUM_THREADS", std::to_string(layout.threads)}};
   std::signal(SIGTERM, on_stop_signal);
   std::signal(SIGINT, on_stop_signal);
-  LaunchResult r = launch_workers(spec, &g_stop);
+  LaunchResult r = launch_self(layout, JobPlacement{a.nnodes, a.node_rank, a.master}, &g_stop);
   if (r.ok()) return;
   const std::string msg = r.message + "; the other workers were stopped";
   // The monitor (and a later reader of the run) sees why the run ended.
   try {
     if (RunDir::is_run_dir(a.run)) {
-      EventLog log(RunDir::open(a.run).events_path());
-      log.append("error", -1, {{"message", msg}, {"failed_rank", r.failed_rank}});
+      const RunDir run = RunDir::open(a.run);
+      const auto logged = read_events(run.events_path()).events;
+      EventLog log(run.events_path());
+      log.append("error", logged.empty() ? 0 : logged.back().value("step", int64_t{0}),
+                 {{"message", msg}, {"failed_rank", r.failed_rank}});
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "train: could not record the error in %s: %s\n", a.run.c_str(), e.what());
@@ -188,17 +114,10 @@ void run_train(const TrainArgs& a) {
   bool config_names_model = false;
   TrainConfig cfg = config_of(a, &config_names_model);
   const WorkerEnv env = WorkerEnv::FromEnvironment();
-  const bool is_worker = std::getenv("WORLD_SIZE") != nullptr;
+  const bool is_worker = is_worker_process();
   if (!is_worker) {
-    if (a.nnodes < 1 || a.node_rank < 0 || a.node_rank >= a.nnodes)
-      throw ConfigError(fmt::format("--nnodes {} --node-rank {}: the node rank must be 0..{}",
-                                    a.nnodes, a.node_rank, a.nnodes - 1));
-    const Layout layout = choose_layout(a, cfg);
-    if (!globals().json)
-      std::fprintf(stderr, "train: %d worker%s x %d thread%s (%s)%s\n", layout.workers,
-                   layout.workers == 1 ? "" : "s", layout.threads, layout.threads == 1 ? "" : "s",
-                   layout.why.c_str(),
-                   a.nnodes > 1 ? fmt::format(" on each of {} nodes", a.nnodes).c_str() : "");
+    const Layout layout = choose_layout(a.workers, cfg.device, JobPlacement{a.nnodes, a.node_rank, a.master});
+    if (!globals().json) std::fprintf(stderr, "train: %s\n", layout.ToString().c_str());
     if (layout.workers * a.nnodes > 1) return launch(a, layout);
     cfg.threads = layout.threads;
   } else if (cfg.device.rfind("cuda", 0) == 0 || (cfg.device == "auto" && cuda_available())) {

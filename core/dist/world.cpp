@@ -276,8 +276,9 @@ std::pair<std::string, int> parse_host_port(const std::string& s, const std::str
 
 std::unique_ptr<World> World::Single() { return std::make_unique<World>(); }
 
-std::unique_ptr<World> World::Join(const WorkerEnv& env, const c10::Device& device) {
-  if (!env.distributed()) return Single();
+std::unique_ptr<World> World::Join(const WorkerEnv& env, const c10::Device& device,
+                                   bool even_alone) {
+  if (!env.distributed() && !even_alone) return Single();
   return std::make_unique<C10dWorld>(env, device);
 }
 

@@ -58,8 +58,10 @@ class World {
   // A world of one: every collective is the identity.
   static std::unique_ptr<World> Single();
   // Joins env's job: Gloo when `device` is a CPU, NCCL when it is a CUDA device. A world_size
-  // of 1 gives Single(). Throws DistError when this LibTorch lacks the backend.
-  static std::unique_ptr<World> Join(const WorkerEnv& env, const c10::Device& device);
+  // of 1 gives Single() unless `even_alone` (a real process group of one, for checking the
+  // backend). Throws DistError when this LibTorch lacks the backend.
+  static std::unique_ptr<World> Join(const WorkerEnv& env, const c10::Device& device,
+                                     bool even_alone = false);
   // Which backends this build can use: "gloo", "nccl".
   static std::vector<std::string> Backends();
 

@@ -390,6 +390,7 @@ class TrainSession {
     double loss = 0;      // the whole batch's (all workers)
     double seconds = 0;   // the step's wall time, averaged over the workers
     bool stop = false;    // some worker was asked to stop
+    double sync_s = 0;    // in the gradient all-reduce
     std::vector<SubnetConfig> plan;
   };
 
@@ -418,6 +419,7 @@ class TrainSession {
     adam_->step();
     policy_->after_step(layers_);
     out.stop = sync.stop;
+    out.sync_s = sync.sync_s;
     out.seconds = sync.seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() - dt;
     return out;
   }
@@ -452,6 +454,7 @@ class TrainSession {
   struct SyncResult {
     double loss = 0, seconds = 0;
     bool stop = false;
+    double sync_s = 0;  // this rank's time in the all-reduce (waiting for the others included)
   };
 
   // Sums the gradients over the workers (one flat all-reduce that also carries the loss, the
@@ -474,7 +477,9 @@ class TrainSession {
     extra[n + 1] = static_cast<float>(dt);
     extra[n + 2] = stop_asked ? 1.0f : 0.0f;
     grads.push_back(extra.to(device_));
+    const auto t0 = std::chrono::steady_clock::now();
     world_.AllReduceSum(grads);
+    r.sync_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     extra = grads.back().to(at::kCPU);
     for (int64_t i = 0; i < n; ++i)
       if (extra[i].item<float>() == 0.0f) plist_[static_cast<size_t>(i)].mutable_grad() = at::Tensor();
@@ -511,7 +516,7 @@ class TrainSession {
       st_.samples += batch.global_utts;
       st_.epoch = batch.epoch;
       st_.batch_index = batch.index + 1;
-      window.add(batch.global_utts, o.seconds, o.loss);
+      window.add(batch.global_utts, o.seconds, o.loss, o.sync_s);
       after_step(bar, window, o, lr);
       if (o.stop) {
         stopped = progress_of(cfg_, st_) < 1.0;
@@ -523,12 +528,13 @@ class TrainSession {
   }
 
   struct Window {
-    double samples = 0, seconds = 0, loss_sum = 0;
+    double samples = 0, seconds = 0, loss_sum = 0, sync_s = 0;
     int64_t n = 0;
-    void add(double s, double dt, double loss) {
+    void add(double s, double dt, double loss, double sync) {
       samples += s;
       seconds += dt;
       loss_sum += loss;
+      sync_s += sync;
       ++n;
     }
   };
@@ -563,6 +569,7 @@ class TrainSession {
             {"lr", lr},
             {"samples_per_s", w.seconds > 0 ? w.samples / w.seconds : 0.0},
             {"workers", world_.size()},
+            {"sync_ms", 1e3 * w.sync_s / std::max<int64_t>(1, w.n)},
             {"sparsities", sp},
             {"progress", p},
             {"passes", st_.passes},
