@@ -41,7 +41,14 @@ void TrainingHistory::addEvent(const QJsonObject& e) {
     device_ = e.value("device").toString(device_);
     if (e.value("total_steps").isDouble()) total_steps_ = e.value("total_steps").toInteger();
     if (e.contains("parent")) parent_ = e.value("parent").toObject();  // null: no parent
+    // A resume may use another number of workers: the layout is the latest start's.
+    workers_ = e.value("workers").toInt(0);
+    backend_ = e.value("backend").toString();
+    threads_ = e.value("threads").toInt(0);
+    sync_ms_ = -1;
+    samples_per_s_ = 0;  // until this stretch's first step
     error_.clear();
+    failed_rank_ = -1;
   } else if (type == "step") {
     if (state_ != State::Done) state_ = State::Running;
     step_ = static_cast<qint64>(step);
@@ -51,6 +58,8 @@ void TrainingHistory::addEvent(const QJsonObject& e) {
     if (e.value("progress").isDouble()) progress_ = e.value("progress").toDouble();
     if (e.value("eta_s").isDouble()) eta_s_ = e.value("eta_s").toDouble();
     if (e.value("samples_per_s").isDouble()) samples_per_s_ = e.value("samples_per_s").toDouble();
+    if (e.value("workers").isDouble()) workers_ = e.value("workers").toInt();
+    if (e.value("sync_ms").isDouble()) sync_ms_ = e.value("sync_ms").toDouble();
     if (e.value("passes").isDouble()) passes_ = e.value("passes").toInteger();
     if (e.value("elapsed_s").isDouble()) wall_s_ = e.value("elapsed_s").toDouble();
     addParentCost(e);
@@ -68,6 +77,7 @@ void TrainingHistory::addEvent(const QJsonObject& e) {
     checkpoint_ = e.value("path").toString();
   } else if (type == "done") {
     state_ = State::Done;
+    if (e.value("workers").isDouble()) workers_ = e.value("workers").toInt();
     step_ = static_cast<qint64>(step);
     progress_ = 1.0;
     eta_s_ = 0;
@@ -75,12 +85,14 @@ void TrainingHistory::addEvent(const QJsonObject& e) {
     if (e.value("wall_s").isDouble()) wall_s_ = e.value("wall_s").toDouble();
     addParentCost(e);
   } else if (type == "stopped") {
+    if (e.value("workers").isDouble()) workers_ = e.value("workers").toInt();
     if (e.value("passes").isDouble()) passes_ = e.value("passes").toInteger();
     if (e.value("wall_s").isDouble()) wall_s_ = e.value("wall_s").toDouble();
     addParentCost(e);
   } else if (type == "error") {
     state_ = State::Failed;
     error_ = e.value("message").toString("the trainer reported an error");
+    failed_rank_ = e.value("failed_rank").toInt(-1);
   }
 }
 

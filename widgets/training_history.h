@@ -9,6 +9,11 @@
 // the parent's cost is unknown, e.g. an exported model). A supernet reports every rank refresh
 // as a "masks" event: per sparsity level, the fraction of that level's kept weights that were
 // also kept before the refresh (1 - mask churn), and whether the masks are now frozen.
+//
+// A data-parallel run (`train --workers N`) names its layout in the start / resume event
+// ("workers", "backend": none | gloo | nccl, "threads" per worker); its step events carry
+// "workers", the total "samples_per_s" over all workers and "sync_ms" (mean all-reduce time per
+// step). When a worker dies the launcher appends an "error" event with "failed_rank".
 #pragma once
 
 #include <QJsonObject>
@@ -53,7 +58,14 @@ class TrainingHistory {
   qint64 totalSteps() const { return total_steps_; }
   double progress() const { return progress_; }  // 0..1
   double etaSeconds() const { return eta_s_; }   // < 0 when unknown
-  double samplesPerSecond() const { return samples_per_s_; }
+  double samplesPerSecond() const { return samples_per_s_; }  // over all workers
+  // Worker processes of the latest (re)start; 0 when the events do not say (an older trainer:
+  // one process).
+  int workers() const { return workers_; }
+  QString backend() const { return backend_; }  // "none", "gloo", "nccl"; empty when unknown
+  int threadsPerWorker() const { return threads_; }  // 0 when unknown
+  double syncMs() const { return sync_ms_; }  // mean all-reduce ms per step; < 0 when unknown
+  int failedRank() const { return failed_rank_; }  // the lost worker of an error event, or -1
   qint64 passes() const { return passes_; }      // this run's own
   qint64 teacherPasses() const { return teacher_passes_; }  // of passes(): distillation teacher
   double wallSeconds() const { return wall_s_; }
@@ -77,11 +89,13 @@ class TrainingHistory {
   Curve refreshes_;  // y: 1 for the refresh that froze the masks
   QMap<double, Curve> dev_wer_, mask_overlap_;
   State state_ = State::Empty;
-  QString mode_, device_, error_, checkpoint_;
+  QString mode_, device_, error_, checkpoint_, backend_;
   QJsonObject parent_;
   qint64 step_ = 0, total_steps_ = 0, passes_ = 0, teacher_passes_ = 0;
   qint64 parent_passes_ = -1, total_passes_ = -1;
   double progress_ = 0, eta_s_ = -1, samples_per_s_ = 0, wall_s_ = 0, total_wall_s_ = -1;
+  double sync_ms_ = -1;
+  int workers_ = 0, threads_ = 0, failed_rank_ = -1;
   int events_ = 0;
 };
 

@@ -19,6 +19,7 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 #include "widgets/facade/run_facade.h"
@@ -35,6 +36,16 @@ QString clock(double seconds) {
   return s >= 3600 ? QString("%1:%2:%3").arg(s / 3600).arg(s / 60 % 60, 2, 10, QChar('0'))
                                .arg(s % 60, 2, 10, QChar('0'))
                    : QString("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QChar('0'));
+}
+
+// Stop: SIGTERM, then SIGKILL after this long. Several workers stop together after their
+// current step and rank 0 saves; killing their launcher early would not kill them (they only
+// get SIGTERM, which they already have), it would hide workers still writing the run.
+constexpr int kStopGraceMs = 10000;
+constexpr int kStopGraceWorkersMs = 30000;
+
+QString rate(double samples_per_s) {
+  return QString::number(samples_per_s, 'f', samples_per_s >= 100 ? 0 : 1);
 }
 
 void pick(QComboBox* box, const QString& value) {
@@ -112,6 +123,15 @@ QWidget* TrainingPanel::buildForm() {
     cuda->setToolTip(why);
     device_->setToolTip("CUDA: " + why);
   }
+  workers_ = new QSpinBox(box);
+  workers_->setRange(0, 64);
+  workers_->setSpecialValueText("auto");  // 0
+  workers_->setValue(0);
+  workers_->setToolTip(
+      "Data-parallel worker processes (train --workers): each trains its share of every batch\n"
+      "and their gradients are summed after each step (Gloo on CPU, NCCL on CUDA).\n"
+      "auto: one per CPU core on CPU (at most 8), one per GPU on CUDA;\n"
+      "$OMNISPARSE_WORKERS overrides auto. Stop stops them all; a resume may use another count.");
   data_ = new QLineEdit(box);
   // Names for tests and for QSettings-free scripting of the form.
   preset_->setObjectName("preset");
@@ -120,6 +140,7 @@ QWidget* TrainingPanel::buildForm() {
   budget_->setObjectName("budget");
   budget_kind_->setObjectName("budget_kind");
   device_->setObjectName("device");
+  workers_->setObjectName("workers");
   data_->setObjectName("data");
   data_->setPlaceholderText("corpus directory (LibriSpeech layout)");
   auto* pick = new QToolButton(box);
@@ -133,6 +154,8 @@ QWidget* TrainingPanel::buildForm() {
   form->addRow("Target sparsity", target_);
   form->addRow("Budget", budget_row);
   form->addRow("Device", device_);
+  form->addRow("Workers", workers_);
+  form->labelForField(workers_)->setToolTip(workers_->toolTip());
   form->addRow("Data", data_row);
 
   init_from_ = new QLineEdit(box);
@@ -170,7 +193,9 @@ QWidget* TrainingPanel::buildForm() {
   stop_->setObjectName("stop");
   resume_->setObjectName("resume");
   launch_->setToolTip("Start `omnisparse train` for this run as a child process");
-  stop_->setToolTip("Ask the trainer to stop (SIGTERM), kill it after 10 s");
+  stop_->setToolTip(
+      "Ask the trainer to stop (SIGTERM): every worker stops after its current step and a\n"
+      "checkpoint is saved. Killed after 10 s (30 s with several workers)");
   resume_->setToolTip("Continue from the newest checkpoint");
   for (QPushButton* b : {launch_, stop_, resume_}) buttons->addWidget(b);
   v->addLayout(buttons);
@@ -267,6 +292,10 @@ void TrainingPanel::loadRunConfig() {
           device_->model()->index(1, 0)) & Qt::ItemIsEnabled)
     device_->setCurrentIndex(1);
   if (c.value("data").isString()) data_->setText(c.value("data").toString());
+  // The workers the run was created with (run.json "workers"); older runs: auto.
+  workers_->setValue(root.value("workers").isDouble()
+                         ? std::clamp(root.value("workers").toInt(), 1, workers_->maximum())
+                         : 0);
 
   // The parent and the supernet settings are what this run used: a key the config does not
   // name shows the core's default, not the previous run's value. The parent's path as the
@@ -285,6 +314,7 @@ QStringList TrainingPanel::trainArguments(bool resume) const {
   a << (budget_kind_->currentIndex() == 0 ? "--steps" : "--minutes")
     << QString::number(budget_->value());
   a << "--device" << device_->currentData().toString();
+  a << "--workers" << (workers_->value() == 0 ? QString("auto") : QString::number(workers_->value()));
   // Absolute: the trainer runs in the run directory, where a relative path means another file.
   const QString parent = init_from_->text().trimmed();
   if (!parent.isEmpty()) a << "--init-from" << QDir::cleanPath(QDir().absoluteFilePath(parent));
@@ -323,7 +353,9 @@ void TrainingPanel::start(bool resume) {
 }
 
 void TrainingPanel::stop() {
-  job_.stop(10000);
+  const bool one_worker = history_.workers() == 1 ||
+                          (history_.workers() == 0 && workers_->value() == 1);
+  job_.stop(one_worker ? kStopGraceMs : kStopGraceWorkersMs);
   status_->setText("Stopping (waiting for the trainer to save a checkpoint)...");
   refresh();
 }
@@ -346,7 +378,10 @@ void TrainingPanel::onFinished(bool ok, const QString& summary) {
                                        "newest checkpoint.");
     failure_ = QString("<b style='color:#b00'>Trainer %1.</b> %2").arg(summary, hint);
   }
-  Q_EMIT statusMessage(QString("Trainer %1").arg(summary));
+  // A lost worker: the launcher's error event says which, and is the run's error.
+  Q_EMIT statusMessage(history_.state() == TrainingHistory::State::Failed
+                           ? QString("Trainer %1: %2").arg(summary, history_.errorMessage())
+                           : QString("Trainer %1").arg(summary));
   Q_EMIT trainerFinished(ok, summary);
   refresh();
 }
@@ -355,7 +390,7 @@ void TrainingPanel::refresh() {
   const bool running = job_.running();
   target_->setEnabled(mode_->currentData().toString() == "gmp");
   for (QWidget* w : std::initializer_list<QWidget*>{preset_, mode_, budget_, budget_kind_,
-                                                    device_, data_, init_from_})
+                                                    device_, workers_, data_, init_from_})
     w->setEnabled(!running && !run_dir_.isEmpty());
   omni_->setEnabled(!running && !run_dir_.isEmpty() && mode_->currentData().toString() == "omni");
   if (running) target_->setEnabled(false);
@@ -368,7 +403,9 @@ void TrainingPanel::refresh() {
   const TrainingHistory& h = history_;
   progress_->setValue(static_cast<int>(std::lround(h.progress() * 100)));
   progress_->setFormat(progressText());
-  if (!failure_.isEmpty() && !running) {
+  // How the child ended badly, unless the run's events say why (an error event: the trainer's
+  // own, or the launcher's naming a lost worker), which then comes first.
+  if (!failure_.isEmpty() && !running && h.state() != TrainingHistory::State::Failed) {
     status_->setText(failure_);
     return;
   }
@@ -388,6 +425,7 @@ void TrainingPanel::refresh() {
         s += h.totalPasses() >= 0 ? QString(" (%1 with the parent)").arg(h.totalPasses())
                                   : QString(" (the parent's cost is unknown)");
       if (!running) s += " (not running: resumable)";
+      if (const QString t = throughputText(); !t.isEmpty()) s += "<br>" + t;
       break;
     case TrainingHistory::State::Done:
       s = QString("Done: %1 steps, %2 passes, %3 wall")
@@ -403,9 +441,11 @@ void TrainingPanel::refresh() {
       } else if (h.hasParent()) {
         s += " (the parent's cost is unknown)";
       }
+      if (h.workers() > 1) s += QString(" · %1 workers").arg(h.workers());
       break;
     case TrainingHistory::State::Failed:
       s = QString("<b style='color:#b00'>Error:</b> %1").arg(h.errorMessage().toHtmlEscaped());
+      if (!running && !failure_.isEmpty()) s += "<br>" + failure_;
       break;
   }
   if (h.hasParent()) {
@@ -424,9 +464,23 @@ QString TrainingPanel::progressText() const {
   const TrainingHistory& h = history_;
   QString t = QString("%1 %").arg(std::lround(h.progress() * 100));
   if (h.state() == TrainingHistory::State::Running)
-    t += QString(" · ETA %1 · %2 samples/s").arg(clock(h.etaSeconds()))
-             .arg(h.samplesPerSecond(), 0, 'f', 1);
+    t += QString(" · ETA %1").arg(clock(h.etaSeconds()));  // samples/s: the status line
   return t;
+}
+
+QString TrainingPanel::throughputText() const {
+  const TrainingHistory& h = history_;
+  QStringList parts;
+  const int n = h.workers();
+  if (n > 0) {
+    QString w = n == 1 ? QString("1 worker") : QString("%1 workers").arg(n);
+    if (n > 1 && !h.backend().isEmpty() && h.backend() != "none") w += QString(" (%1)").arg(h.backend());
+    parts << w;
+  }
+  if (h.step() > 0 && h.samplesPerSecond() > 0)
+    parts << QString("%1 samples/s%2").arg(rate(h.samplesPerSecond()), n > 1 ? " total" : "");
+  if (n > 1 && h.syncMs() >= 0) parts << QString("all-reduce %1 ms/step").arg(h.syncMs(), 0, 'f', 1);
+  return parts.join(" · ");
 }
 
 int TrainingPanel::progressPercent() const { return progress_->value(); }

@@ -1,9 +1,11 @@
 // Training panel: the config form (preset, mode, target sparsity, steps or minutes, device,
-// data directory, the parent to start from, and the supernet's member rule, distillation and
-// freeze point), Launch / Stop / Resume of `omnisparse --json train ...` as a child process,
-// and live curves read from RUN/events.jsonl (and the child's stdout) as they grow. Opening a
-// finished or foreign run shows the same curves; a crashed trainer leaves its last stderr lines
-// in the panel and the run resumable.
+// data-parallel workers, data directory, the parent to start from, and the supernet's member
+// rule, distillation and freeze point), Launch / Stop / Resume of `omnisparse --json train ...`
+// as a child process, and live curves read from RUN/events.jsonl (and the child's stdout) as
+// they grow. Opening a finished or foreign run shows the same curves; a crashed trainer leaves
+// its last stderr lines in the panel and the run resumable. With several workers the child is
+// their launcher: Stop (SIGTERM) stops them all, and a lost worker's error event is the run's
+// error.
 #pragma once
 
 #include <QWidget>
@@ -41,9 +43,9 @@ class TrainingPanel : public QWidget {
   // The program launched as the trainer and arguments put before the generated ones. Defaults
   // to the `omnisparse` CLI (or $OMNISPARSE_TRAINER); tests point it at a fake trainer.
   void setTrainerCommand(const QString& program, const QStringList& extra_args = {});
-  // The generated arguments: `--json train --data D --run R ... [--resume]`. `--init-from` when
-  // a parent is set (any mode); `--members --distribution --p-dense --distill --freeze-at` in
-  // omni mode only.
+  // The generated arguments: `--json train --data D --run R ... --workers auto|N [--resume]`.
+  // `--init-from` when a parent is set (any mode); `--members --distribution --p-dense
+  // --distill --freeze-at` in omni mode only.
   QStringList trainArguments(bool resume) const;
 
   const TrainingHistory& history() const { return history_; }
@@ -51,6 +53,8 @@ class TrainingPanel : public QWidget {
   QCustomPlot* werPlot() const;
   QCustomPlot* maskPlot() const;
   QString statusText() const;  // the line under the progress bar (rich text)
+  // Its throughput part: "2 workers (gloo) · 142 samples/s total · all-reduce 3.1 ms/step".
+  QString throughputText() const;
   int progressPercent() const;
   QString progressText() const;
   QString messages() const;  // the stderr / status box
@@ -89,7 +93,7 @@ class TrainingPanel : public QWidget {
 
   QComboBox *preset_, *mode_, *budget_kind_, *device_;
   QDoubleSpinBox* target_;
-  QSpinBox* budget_;
+  QSpinBox *budget_, *workers_;  // workers_: 0 = auto
   QLineEdit *data_, *init_from_;
   SupernetForm* omni_;
   QPushButton *launch_, *stop_, *resume_;

@@ -14,6 +14,14 @@
 // --refresh-every R: a supernet's "masks" events: a rank refresh at step 0 (no overlap), every
 //   R steps, and at the first step at or past --freeze-at F (default 0.5, "frozen": true); the
 //   n-th refresh has overlap 1 - level / (10 n) for the levels 0.5, 0.7 and 0.9.
+// --workers N|auto: a data-parallel run of N workers (auto: 1): run.json and the start/resume
+//   event carry "workers" (and "backend" gloo / none, "threads" 1), step events "workers",
+//   "sync_ms" and the total samples_per_s (32 per worker), done "workers".
+// --lose-worker-at K: after step K, does what the launcher does when worker rank 1 is killed:
+//   appends an "error" event naming it ("failed_rank": 1), prints the CLI's error line and
+//   exits with code 1.
+// --handle-term: SIGTERM asks it to stop after the current step, like the real trainer (or
+//   the launcher, which passes it to every worker): a "stopped" event, exit code 0.
 // --mode, --preset, --init-from, --members, --distribution, --p-dense, --distill, --freeze-at
 // land in run.json's config like the real trainer's. Other flags (--data, --device, ...) are
 // accepted and ignored.
@@ -33,6 +41,9 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
+
+volatile std::sig_atomic_t g_term = 0;
+extern "C" void on_term(int) { g_term = 1; }
 
 double now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
@@ -67,9 +78,10 @@ long last_step(const fs::path& path) {
 int main(int argc, char** argv) {
   std::string run;
   long steps = 20, crash_at = -1, signal_at = -1, eval_every = 5, parent_passes = -1;
-  long refresh_every = 0;
+  long refresh_every = 0, lose_worker_at = -1;
+  int workers = 1;
   int interval_ms = 20;
-  bool resume = false, json_out = false;
+  bool resume = false, json_out = false, handle_term = false;
   double parent_wall_s = 0;
   std::string mode = "omni", preset = "tiny", init_from;
   json omni = {{"members_per_step", 1}, {"distribution", "levels"}, {"p_dense", 0.2},
@@ -92,6 +104,10 @@ int main(int argc, char** argv) {
     else if (a == "--parent-passes") parent_passes = std::stol(value());
     else if (a == "--parent-wall-s") parent_wall_s = std::stod(value());
     else if (a == "--refresh-every") refresh_every = std::stol(value());
+    else if (a == "--workers") {
+      const std::string w = value();
+      workers = w == "auto" ? 1 : std::stoi(w);
+    } else if (a == "--lose-worker-at") lose_worker_at = std::stol(value());
     else if (a == "--mode") mode = value();
     else if (a == "--preset") preset = value();
     else if (a == "--init-from") init_from = value();
@@ -101,6 +117,7 @@ int main(int argc, char** argv) {
     else if (a == "--distill") omni["distill_weight"] = std::stod(value());
     else if (a == "--freeze-at") omni["freeze_at"] = std::stod(value());
     else if (a == "--resume") resume = true;
+    else if (a == "--handle-term") handle_term = true;
     else if (a == "--json") json_out = true;
     else if (a == "train") continue;
     else if (a.rfind("--", 0) == 0 && i + 1 < argc && std::string(argv[i + 1]).rfind("--", 0) != 0)
@@ -129,16 +146,18 @@ int main(int argc, char** argv) {
                 {"steps", steps}, {"minutes", 0.0}, {"device", "cpu"}, {"seed", 1},
                 {"init_from", init_from}, {"omni", omni},
                 {"gmp", {{"target_sparsity", 0.8}}}};
-    json doc = {{"config", cfg}, {"mode", mode}, {"preset", preset}};
+    json doc = {{"config", cfg}, {"mode", mode}, {"preset", preset}, {"workers", workers}};
     if (parent_passes >= 0) doc["parent"] = parent_info();
     std::ofstream(fs::path(run) / "run.json") << doc.dump(2) << '\n';
   }
+  if (handle_term) std::signal(SIGTERM, on_term);
   std::ofstream events(events_path, std::ios::app);
   std::cerr << "fake trainer: " << (resume ? "resuming at step " : "starting at step ") << first
             << "\n";
   emit(events, json_out,
        {{"type", resume ? "resume" : "start"}, {"step", first - 1}, {"mode", mode},
-        {"total_steps", steps}, {"minutes", nullptr}, {"device", "cpu"},
+        {"total_steps", steps}, {"minutes", nullptr}, {"device", "cpu"}, {"workers", workers},
+        {"backend", workers > 1 ? "gloo" : "none"}, {"threads", 1},
         {"parent", parent_passes >= 0 ? parent_info() : json()}});
   const double t0 = now();
   // What a run with a parent adds to its step / done events.
@@ -173,7 +192,8 @@ int main(int argc, char** argv) {
     const double elapsed = now() - t0;
     emit(events, json_out,
          with_parent({{"type", "step"}, {"step", s}, {"loss", loss},
-                      {"lr", 1e-3 * std::min(1.0, s / 5.0)}, {"samples_per_s", 32.0},
+                      {"lr", 1e-3 * std::min(1.0, s / 5.0)}, {"samples_per_s", 32.0 * workers},
+                      {"workers", workers}, {"sync_ms", workers > 1 ? 2.5 : 0.0},
                       {"sparsities", {0.0, 0.9, 0.5, 0.3}},
                       {"progress", static_cast<double>(s) / steps}, {"passes", 4 * s},
                       {"elapsed_s", elapsed},
@@ -196,10 +216,27 @@ int main(int argc, char** argv) {
       return 3;
     }
     if (s == signal_at) std::raise(SIGKILL);
+    if (s == lose_worker_at) {
+      const std::string msg =
+          "worker rank 1 was killed by signal 9 (Killed); the other workers were stopped";
+      emit(events, false, {{"type", "error"}, {"step", s}, {"message", msg}, {"failed_rank", 1}});
+      std::cerr << "omnisparse train: error: " << msg
+                << "; continue with --resume (any number of workers)\n";
+      return 1;
+    }
+    if (g_term) {
+      emit(events, json_out,
+           with_parent({{"type", "stopped"}, {"step", s}, {"passes", 4 * s},
+                        {"wall_s", now() - t0}, {"workers", workers}},
+                       4 * s, now() - t0));
+      std::cerr << "fake trainer: stopped at step " << s << "\n";
+      return 0;
+    }
   }
   const double wall = now() - t0;
   emit(events, json_out,
-       with_parent({{"type", "done"}, {"step", steps}, {"passes", 4 * steps}, {"wall_s", wall}},
+       with_parent({{"type", "done"}, {"step", steps}, {"passes", 4 * steps}, {"wall_s", wall},
+                    {"workers", workers}},
                    4 * steps, wall));
   std::cerr << "fake trainer: done\n";
   return 0;

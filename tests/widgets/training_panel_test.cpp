@@ -1,7 +1,9 @@
 // The training panel against the scripted fake trainer: curves after a full run, the crash and
 // signal paths (last stderr lines, Resume enabled), stop, resume, and re-opening a finished run;
 // the parent and supernet fields of the form (flags, run.json round trip, the sandwich rule's
-// k >= 2), the cost with the parent in the status line, and the mask-overlap plot.
+// k >= 2), the cost with the parent in the status line, and the mask-overlap plot; the workers
+// field (`--workers auto|N`), the workers / backend / total samples/s in the status line, Stop
+// as SIGTERM to a launcher and a lost worker's error event as the run's error.
 #include <gtest/gtest.h>
 
 #include <QComboBox>
@@ -441,4 +443,188 @@ TEST(TrainingPanel, EmptyPlotsUseTheirWholeWidth) {
     EXPECT_GE(plot->axisRect()->outerRect().width(), plot->width() - 2)
         << plot->axisRect()->outerRect().width() << " of " << plot->width();
   }
+}
+
+// --- Data-parallel workers (`train --workers N|auto`) ------------------------------------------
+
+TEST(TrainingPanelWorkers, FieldDefaultsToAutoAndBecomesTheWorkersFlag) {
+  omnisparse::test::qt_app();
+  Fixture f;
+  auto* workers = f.field<QSpinBox>("workers");
+  EXPECT_EQ(workers->text(), "auto");
+  EXPECT_FALSE(workers->toolTip().isEmpty());
+  EXPECT_TRUE(workers->toolTip().contains("one per CPU core")) << workers->toolTip().toStdString();
+  EXPECT_TRUE(workers->toolTip().contains("one per GPU"));
+  QStringList a = f.panel.trainArguments(false);
+  EXPECT_EQ(flag_value(a, "--workers"), "auto");
+  EXPECT_GT(a.indexOf("--workers"), a.indexOf("train"));  // a flag of the subcommand
+
+  workers->setValue(2);
+  a = f.panel.trainArguments(false);
+  EXPECT_EQ(flag_value(a, "--workers"), "2");
+  EXPECT_EQ(a.count("--workers"), 1);
+  // A resume may use another count: the field applies to it too.
+  const QStringList r = f.panel.trainArguments(true);
+  EXPECT_EQ(flag_value(r, "--workers"), "2");
+  EXPECT_EQ(r.last(), "--resume");
+  workers->setValue(0);
+  EXPECT_EQ(flag_value(f.panel.trainArguments(false), "--workers"), "auto");
+}
+
+TEST(TrainingPanelWorkers, RunJsonWorkersFillTheField) {
+  omnisparse::test::qt_app();
+  Fixture f;
+  write_file(f.run + "/run.json", R"({"config": {"mode": "dense", "steps": 50}, "workers": 2})");
+  f.panel.setRunDirectory(f.run);
+  EXPECT_EQ(f.field<QSpinBox>("workers")->value(), 2);
+  EXPECT_EQ(flag_value(f.panel.trainArguments(true), "--workers"), "2");
+  const QString older = f.run + "-older";  // before --workers: the default
+  write_file(older + "/run.json", R"({"config": {"mode": "dense", "steps": 50}})");
+  f.panel.setRunDirectory(older);
+  EXPECT_EQ(f.field<QSpinBox>("workers")->text(), "auto");
+}
+
+TEST(TrainingPanelWorkers, StatusLineShowsWorkersBackendAndTotalSamplesPerSecond) {
+  omnisparse::test::qt_app();
+  Fixture f;
+  write_file(f.run + "/events.jsonl", R"({"type":"start","time":1,"step":0,"mode":"dense","device":"cpu","total_steps":1000,"workers":2,"backend":"gloo","threads":1,"parent":null}
+{"type":"step","time":2,"step":120,"loss":1.5,"progress":0.12,"passes":240,"elapsed_s":60,"eta_s":440,"samples_per_s":142.4,"workers":2,"sync_ms":3.14}
+)");
+  f.panel.setRunDirectory(f.run);
+  ASSERT_TRUE(omnisparse::test::wait_until([&] { return f.panel.history().step() == 120; }));
+  const TrainingHistory& h = f.panel.history();
+  EXPECT_EQ(h.workers(), 2);
+  EXPECT_EQ(h.backend(), "gloo");
+  EXPECT_EQ(h.threadsPerWorker(), 1);
+  EXPECT_DOUBLE_EQ(h.syncMs(), 3.14);
+  const QString s = f.panel.statusText();
+  EXPECT_TRUE(s.contains("step 120 / 1000 · 240 passes")) << s.toStdString();
+  EXPECT_TRUE(s.contains("2 workers (gloo) · 142 samples/s total · all-reduce 3.1 ms/step"))
+      << s.toStdString();
+  EXPECT_EQ(f.panel.progressText(), "12 % · ETA 7:20");  // samples/s: once, in the status line
+
+  // The run ends: the done line names the workers.
+  QFile events(f.run + "/events.jsonl");
+  ASSERT_TRUE(events.open(QIODevice::Append));
+  events.write(R"({"type":"done","time":3,"step":1000,"passes":2000,"wall_s":500,"workers":2})" "\n");
+  events.close();
+  ASSERT_TRUE(omnisparse::test::wait_until(
+      [&] { return h.state() == TrainingHistory::State::Done; }));
+  EXPECT_TRUE(f.panel.statusText().contains("Done: 1000 steps, 2000 passes, 8:20 wall · 2 workers"))
+      << f.panel.statusText().toStdString();
+}
+
+TEST(TrainingPanelWorkers, OneWorkerIsNotATotalAndOlderEventsShowOnlyTheRate) {
+  omnisparse::test::qt_app();
+  Fixture f;
+  write_file(f.run + "/events.jsonl", R"({"type":"start","time":1,"step":0,"mode":"dense","device":"cpu","total_steps":100,"workers":1,"backend":"none","threads":2}
+{"type":"step","time":2,"step":10,"loss":1.5,"progress":0.1,"samples_per_s":31.96,"workers":1,"sync_ms":0}
+)");
+  f.panel.setRunDirectory(f.run);
+  ASSERT_TRUE(omnisparse::test::wait_until([&] { return f.panel.history().step() == 10; }));
+  EXPECT_EQ(f.panel.throughputText(), "1 worker · 32.0 samples/s");
+
+  // A resume with two workers: the layout is the latest start's.
+  QFile events(f.run + "/events.jsonl");
+  ASSERT_TRUE(events.open(QIODevice::Append));
+  events.write(R"({"type":"resume","time":3,"step":10,"mode":"dense","device":"cpu","total_steps":100,"workers":2,"backend":"gloo","threads":1})" "\n");
+  events.close();
+  ASSERT_TRUE(omnisparse::test::wait_until([&] { return f.panel.history().workers() == 2; }));
+  EXPECT_EQ(f.panel.throughputText(), "2 workers (gloo)");  // no rate before its first step
+
+  TrainingHistory older;  // a trainer before --workers: no layout in its events
+  older.addEvent({{"type", "start"}, {"step", 0}, {"mode", "dense"}});
+  older.addEvent({{"type", "step"}, {"step", 1}, {"samples_per_s", 20.0}});
+  EXPECT_EQ(older.workers(), 0);
+  EXPECT_EQ(older.backend(), "");
+  EXPECT_EQ(older.syncMs(), -1);
+}
+
+TEST(TrainingPanelWorkers, TwoWorkerRunEndToEndWithTheFakeLauncher) {
+  omnisparse::test::qt_app();
+  Fixture f;
+  f.field<QSpinBox>("workers")->setValue(2);
+  ASSERT_TRUE(f.runToEnd());
+  EXPECT_EQ(f.panel.history().workers(), 2);
+  EXPECT_TRUE(f.panel.statusText().contains(" · 2 workers")) << f.panel.statusText().toStdString();
+  TrainingPanel viewer;  // the fake trainer wrote "workers": 2 into run.json, like the real one
+  viewer.setRunDirectory(f.run);
+  EXPECT_EQ(viewer.findChild<QSpinBox*>("workers")->value(), 2);
+}
+
+TEST(TrainingPanelWorkers, StopSendsSigtermAndTheWorkersSaveAndStop) {
+  omnisparse::test::qt_app();
+  // --handle-term: on SIGTERM the fake stops after its step with a "stopped" event and exits 0,
+  // as the launcher does once every worker has stopped; a SIGKILL would leave no such event.
+  Fixture f({"--handle-term"});
+  f.field<QSpinBox>("workers")->setValue(2);
+  f.panel.findChild<QSpinBox*>("budget")->setValue(100000);
+  QSignalSpy finished(&f.panel, &TrainingPanel::trainerFinished);
+  f.panel.launch();
+  ASSERT_TRUE(omnisparse::test::wait_until([&] { return f.panel.history().step() >= 3; }));
+  f.panel.stop();
+  ASSERT_TRUE(omnisparse::test::wait_until([&] { return finished.count() == 1; }, 8000));
+  EXPECT_TRUE(finished[0][0].toBool()) << finished[0][1].toString().toStdString();
+  QFile events(f.run + "/events.jsonl");
+  ASSERT_TRUE(events.open(QIODevice::ReadOnly));
+  const QList<QByteArray> lines = events.readAll().trimmed().split('\n');
+  const QJsonObject last = QJsonDocument::fromJson(lines.last()).object();
+  EXPECT_EQ(last.value("type").toString(), "stopped");
+  EXPECT_EQ(last.value("workers").toInt(), 2);
+  EXPECT_TRUE(f.panel.canResume());
+}
+
+TEST(TrainingPanelWorkers, ALostWorkersErrorEventIsTheRunsError) {
+  omnisparse::test::qt_app();
+  Fixture f({"--lose-worker-at", "4"});
+  f.field<QSpinBox>("workers")->setValue(2);
+  QSignalSpy finished(&f.panel, &TrainingPanel::trainerFinished);
+  QSignalSpy messages(&f.panel, &TrainingPanel::statusMessage);
+  ASSERT_TRUE(f.runToEnd());
+  ASSERT_EQ(finished.count(), 1);
+  EXPECT_FALSE(finished[0][0].toBool());
+  EXPECT_EQ(finished[0][1].toString(), "exited with code 1");
+  const TrainingHistory& h = f.panel.history();
+  EXPECT_EQ(h.state(), TrainingHistory::State::Failed);
+  EXPECT_EQ(h.failedRank(), 1);
+  const QString s = f.panel.statusText();
+  EXPECT_TRUE(s.contains("Error:</b> worker rank 1 was killed by signal 9 (Killed); the other "
+                         "workers were stopped"))
+      << s.toStdString();
+  EXPECT_TRUE(s.contains("Trainer exited with code 1.")) << s.toStdString();  // and how it ended
+  EXPECT_LT(s.indexOf("worker rank 1"), s.indexOf("exited with code 1"));  // the cause first
+  EXPECT_TRUE(messages.last()[0].toString().contains("worker rank 1 was killed"))
+      << messages.last()[0].toString().toStdString();
+  EXPECT_TRUE(f.panel.messages().contains("continue with --resume")) << f.panel.messages().toStdString();
+  EXPECT_TRUE(f.panel.canResume());
+
+  // Resumed (with one worker): the error is history, the run goes on.
+  f.panel.setTrainerCommand(omnisparse::test::fake_trainer_path(), {"--interval-ms", "15"});
+  f.field<QSpinBox>("workers")->setValue(1);
+  QSignalSpy again(&f.panel, &TrainingPanel::trainerFinished);
+  f.panel.resume();
+  ASSERT_TRUE(omnisparse::test::wait_until([&] { return again.count() == 1; }));
+  EXPECT_TRUE(again[0][0].toBool());
+  EXPECT_EQ(h.state(), TrainingHistory::State::Done);
+  EXPECT_EQ(h.failedRank(), -1);
+  EXPECT_FALSE(f.panel.statusText().contains("Error")) << f.panel.statusText().toStdString();
+}
+
+TEST(TrainingPanelWorkers, TheLaunchersErrorAfterTheSurvivorsOwnNamesTheLostWorker) {
+  // What a real `train --workers 2` writes when rank 1 is killed: rank 0's own error (it lost
+  // its peer in the all-reduce), then the launcher's, which names the lost worker.
+  TrainingHistory h;
+  h.addEvent({{"type", "start"}, {"step", 0}, {"workers", 2}, {"backend", "gloo"}, {"threads", 1}});
+  h.addEvent({{"type", "step"}, {"step", 24}, {"samples_per_s", 350.7}, {"workers", 2},
+              {"sync_ms", 4.6}});
+  h.addEvent({{"type", "error"}, {"step", 24},
+              {"message", "worker rank 0: lost contact with another worker during all-reduce"}});
+  EXPECT_EQ(h.failedRank(), -1);
+  h.addEvent({{"type", "error"}, {"step", 24}, {"failed_rank", 1},
+              {"message", "worker rank 1 was killed by signal 9 (Killed); the other workers were "
+                          "stopped"}});
+  EXPECT_EQ(h.state(), TrainingHistory::State::Failed);
+  EXPECT_EQ(h.failedRank(), 1);
+  EXPECT_TRUE(h.errorMessage().startsWith("worker rank 1 was killed by signal 9"));
+  EXPECT_EQ(h.workers(), 2);
 }
