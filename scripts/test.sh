@@ -12,5 +12,7 @@ source scripts/audio-sandbox.sh
 audio_sandbox_start
 trap audio_sandbox_stop EXIT
 
-export OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE
+# ctest already runs two tests at once: trainings in tests use one worker unless a test asks for
+# more (the data-parallel tests do, with --workers).
+export OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE OMNISPARSE_WORKERS=1
 ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600 -j2 "$@"

@@ -155,6 +155,10 @@ LaunchResult launch_workers(const LaunchSpec& spec, const std::atomic<bool>* sto
     if (stop && stop->load() && !stop_forwarded) {
       signal_all(SIGTERM);
       stop_forwarded = true;
+      // They stop together after their current step and rank 0 saves; a worker that hangs
+      // (a peer lost mid-collective) is not left behind.
+      if (kill_at == std::chrono::steady_clock::time_point{})
+        kill_at = std::chrono::steady_clock::now() + std::max(spec.grace, spec.stop_grace);
     }
     if (kill_at != std::chrono::steady_clock::time_point{} && std::chrono::steady_clock::now() > kill_at)
       signal_all(SIGKILL);

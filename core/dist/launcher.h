@@ -28,7 +28,8 @@ struct LaunchSpec {
   int master_port = 0;  // 0: any free port (one node only)
   // Extra environment for every worker (e.g. OMP_NUM_THREADS).
   std::vector<std::pair<std::string, std::string>> env;
-  std::chrono::milliseconds grace{std::chrono::seconds(10)};  // SIGTERM -> SIGKILL
+  std::chrono::milliseconds grace{std::chrono::seconds(10)};  // a worker failed: SIGTERM -> SIGKILL
+  std::chrono::milliseconds stop_grace{std::chrono::minutes(2)};  // a stop request: the same
 };
 
 struct LaunchResult {
