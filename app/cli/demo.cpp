@@ -68,6 +68,10 @@ void synth_stage(const DemoArgs& a, const fs::path& corpus) {
     say("corpus: reusing " + corpus.string());
     return;
   }
+#ifdef OMNISPARSE_NO_SYNTH
+  (void)a;  // a corpus made elsewhere (DIR/corpus/corpus.json) is reused above
+  throw Error(kNoSynthesizers);
+#else
   SynthConfig s;
   s.out = corpus.string();
   s.utterances = a.quick ? 600 : 3000;
@@ -77,6 +81,7 @@ void synth_stage(const DemoArgs& a, const fs::path& corpus) {
   say(fmt::format("corpus: synthesising {} utterances into {}", s.utterances, corpus.string()));
   SynthSummary sum = synthesize_corpus(s, !globals().quiet && !globals().json);
   say(fmt::format("corpus: {:.2f} h of audio in {:.0f} s", sum.audio_s / 3600, sum.wall_s));
+#endif
 }
 
 // The two phases' budgets in training minutes (the whole --minutes split 2:1).

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "app/cli/command.h"
+#include "core/common/error.h"
 #include "core/common/progress.h"
 #include "core/data/synth_corpus.h"
 
@@ -19,6 +20,9 @@ void synth_command(CLI::App& root) {
   cmd->add_option("--test-fraction", cfg->test_fraction, "Share of utterances in test")->capture_default_str();
   cmd->add_flag("--overwrite", cfg->overwrite, "Replace a corpus already in --out");
   cmd->callback([cfg] {
+#ifdef OMNISPARSE_NO_SYNTH
+    throw omnisparse::Error(omnisparse::kNoSynthesizers);
+#else
     const auto& g = omnisparse::cli::globals();
     const auto s = omnisparse::synthesize_corpus(*cfg, !g.json && !g.quiet);
     if (g.json) {
@@ -36,6 +40,7 @@ void synth_command(CLI::App& root) {
                   name.c_str(), static_cast<long long>(ss.utterances), static_cast<long long>(ss.speakers),
                   static_cast<long long>(ss.sentences), ss.hours, ss.voices.size());
     }
+#endif
   });
 }
 

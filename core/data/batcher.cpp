@@ -4,6 +4,9 @@
 #include <numeric>
 
 #include <fmt/format.h>
+#if FMT_VERSION >= 110000
+#include <fmt/ranges.h>  // fmt::join (in format.h up to fmt 10; a pip LibTorch brings fmt 12)
+#endif
 
 #include "core/common/config_json.h"
 #include "core/common/error.h"

@@ -8,6 +8,9 @@
 #include <set>
 
 #include <fmt/format.h>
+#if FMT_VERSION >= 110000
+#include <fmt/ranges.h>  // fmt::join (in format.h up to fmt 10; a pip LibTorch brings fmt 12)
+#endif
 
 #include "core/common/error.h"
 #include "core/data/transcript.h"

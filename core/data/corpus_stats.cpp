@@ -7,6 +7,9 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#if FMT_VERSION >= 110000
+#include <fmt/ranges.h>  // fmt::join (in format.h up to fmt 10; a pip LibTorch brings fmt 12)
+#endif
 
 #include "core/data/corpus.h"
 #include "core/data/speakers_file.h"

@@ -41,6 +41,11 @@ struct SynthSummary {
   nlohmann::json to_json() const;  // what corpus.json and `synth --json` hold
 };
 
+// Built without the synthesizers (CMake -DOMNISPARSE_WITH_SYNTH=OFF defines OMNISPARSE_NO_SYNTH),
+// synthesize_corpus() and SynthSummary::to_json() do not exist; callers throw this instead.
+inline constexpr const char* kNoSynthesizers =
+    "this build has no speech synthesizers (OMNISPARSE_WITH_SYNTH=OFF)";
+
 // Throws ConfigError (bad config), IoError (out not empty without overwrite, unwritable), or
 // the text source's errors.
 SynthSummary synthesize_corpus(const SynthConfig& config, bool progress = true);

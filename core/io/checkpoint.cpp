@@ -1,7 +1,7 @@
 #include "core/io/checkpoint.h"
 
-#include <c10/util/string_utils.h>
-
+#include <sstream>
+#include <type_traits>
 #include <unordered_map>
 
 #include "core/common/error.h"
@@ -15,8 +15,20 @@ constexpr const char* kRanksMeta = "omnisparse.ranks_meta";
 constexpr const char* kFormat = "omnisparse.format";
 constexpr const char* kFormatValue = "omnisparse-checkpoint-1";
 
-std::string param_key(const at::Tensor& p) {
-  return c10::guts::to_string(p.unsafeGetTensorImpl());
+// torch::optim keys a parameter's state by its TensorImpl: the address as a string in LibTorch 1.x
+// (c10::guts::to_string, gone in 2.11), the pointer itself in 2.11. The key type decides.
+using AdamStateKey =
+    std::remove_cvref_t<decltype(std::declval<torch::optim::Adam&>().state())>::key_type;
+
+template <class Key = AdamStateKey>
+Key param_key(const at::Tensor& p) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream os;  // exactly what c10::guts::to_string(TensorImpl*) did
+    os << p.unsafeGetTensorImpl();
+    return os.str();
+  } else {
+    return p.unsafeGetTensorImpl();
+  }
 }
 }  // namespace
 
