@@ -90,6 +90,16 @@ done
 SYNTH=OFF
 if "$PKG_CONFIG_EXE" --exists espeak-ng && [[ -f /usr/include/flite/flite.h ]]; then SYNTH=ON; fi
 
+# The corpus is checked now, before the build.
+WORK=${WORK:-$(mktemp -d /tmp/omnisparse-gpu-check.XXXXXX)}
+mkdir -p "$WORK"
+if [[ -n "${CORPUS:-}" ]]; then
+  [[ -d "$CORPUS/train" ]] || die "CORPUS=$CORPUS is not a corpus (no train/ in it)"
+  CORPUS=$(cd "$CORPUS" && pwd)
+elif [[ "$SYNTH" == OFF ]]; then
+  die "no corpus: set CORPUS=DIR (no espeak-ng/flite here to synthesise one)"
+fi
+
 GEN=()
 command -v ninja >/dev/null && GEN=(-G Ninja)
 if [[ -f "$BUILD_DIR/CMakeCache.txt" ]] && ! grep -q "CMAKE_GENERATOR:INTERNAL=${GEN[1]:-Unix Makefiles}\$" "$BUILD_DIR/CMakeCache.txt"; then
@@ -116,26 +126,20 @@ if ! cmake --build "$BUILD_DIR" --target omnisparse -j"$JOBS" >"$BUILD_DIR.build
   die "build failed (above: the last 40 lines of $BUILD_DIR.build.log)"
 fi
 say "built in $(( $(date +%s) - T0 )) s"
-OS="$PWD/$BUILD_DIR/bin/omnisparse"
+OS="$(cd "$BUILD_DIR" && pwd)/bin/omnisparse"
 [[ -x "$OS" ]] || die "build produced no $OS"
 
 echo "$GPUS"
 say "torch $TORCH_VERSION"
 
 # --- Corpus -------------------------------------------------------------------------------------
-WORK=${WORK:-$(mktemp -d /tmp/omnisparse-gpu-check.XXXXXX)}
-mkdir -p "$WORK"
-if [[ -n "${CORPUS:-}" ]]; then
-  [[ -d "$CORPUS/train" ]] || die "CORPUS=$CORPUS is not a corpus (no train/ in it)"
-elif [[ "$SYNTH" == ON ]]; then
+if [[ -z "${CORPUS:-}" ]]; then
   CORPUS="$WORK/corpus"
   if [[ ! -f "$CORPUS/corpus.json" ]]; then
     say "synthesising a corpus into $CORPUS"
     "$OS" -q synth --out "$CORPUS" --utterances 400 --domain commands --overwrite >"$WORK/synth.log" 2>&1 \
       || { tail -n 40 "$WORK/synth.log" >&2; die "synth failed (log: $WORK/synth.log)"; }
   fi
-else
-  die "no corpus: set CORPUS=DIR (this build has no speech synthesizers to make one)"
 fi
 
 # --- Training throughput ------------------------------------------------------------------------
