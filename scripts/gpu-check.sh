@@ -193,11 +193,7 @@ awk -v g="${RATE[cuda]}" -v c="${RATE[cpu]}" -v t="$THREADS" \
 echo "samples/s: median over step events (every 10 steps; the first 1-2 skipped); runs in $WORK"
 
 # --- NCCL all-reduce check ----------------------------------------------------------------------
-# Placeholder until `omnisparse allreduce-check` exists: runs only when the build has it (an
-# unknown subcommand with --help prints the top-level help and exits 0: look for its own usage).
-if HELP=$("$OS" allreduce-check --help 2>&1) && [[ "$HELP" == *"allreduce-check"* ]]; then
-  say "allreduce-check on cuda (1 worker)"
-  "$OS" allreduce-check --device cuda --workers 1 || die "allreduce-check failed"
-else
-  say "allreduce-check: not in this build (skipped)"
-fi
+# One worker per GPU sums a model-sized gradient buffer through NCCL and checks the sums.
+NGPU=$(echo "$GPUS" | grep -c '^GPU ' || true)
+say "allreduce-check on cuda ($NGPU worker(s), one GPU each)"
+"$OS" allreduce-check --device cuda --workers "${NGPU:-1}" || die "allreduce-check failed"

@@ -22,12 +22,15 @@
 
 #include "app/cli/command.h"
 #include "app/cli/pareto_report.h"
+#include "app/cli/workers.h"
 #include "core/common/atomic_file.h"
 #include "core/common/error.h"
 #include "core/stream/stream_timing.h"
 #include "core/data/synth_corpus.h"
 #include "core/io/event_log.h"
 #include "core/io/results_store.h"
+#include "core/io/run_cost.h"
+#include "core/dist/world.h"
 #include "core/io/run_dir.h"
 #include "core/tensor/device.h"
 #include "core/train/trainer.h"
@@ -93,6 +96,45 @@ Phases phases(const DemoArgs& a) {
   return {total * 2 / 3, total / 3};
 }
 
+// One worker: the trainer in this process.
+TrainSummary train_here(const TrainConfig& cfg, bool resume) {
+  TrainerOptions opts;
+  opts.resume = resume;
+  opts.model_given = true;
+  opts.progress_bar = !globals().quiet && !globals().json;
+  return Trainer(cfg, opts).run(&g_demo_stop);
+}
+
+// Several: `omnisparse train` once per worker on the phase's config (written beside the run as
+// RUN.config.json), exactly what `train --workers N --config RUN.config.json` does.
+TrainSummary train_on_workers(const TrainConfig& cfg, bool resume, const Layout& layout) {
+  const fs::path run(cfg.run);
+  const fs::path config = run.parent_path() / (run.filename().string() + ".config.json");
+  write_file_atomic(config, cfg.to_json().dump(2) + "\n");
+  LaunchSpec spec;
+  spec.program = fs::read_symlink("/proc/self/exe").string();
+  spec.args = {"--threads", std::to_string(layout.threads)};
+  if (globals().quiet || globals().json) spec.args.push_back("-q");
+  for (const std::string& x : {std::string("train"), std::string("--data"), cfg.data,
+                               std::string("--run"), cfg.run, std::string("--config"), config.string()})
+    spec.args.push_back(x);
+  if (resume) spec.args.push_back("--resume");
+  spec.workers_per_node = layout.workers;
+  spec.env = {{"OMP_NUM_THREADS", std::to_string(layout.threads)}};
+  const LaunchResult r = launch_workers(spec, &g_demo_stop);
+  if (!r.ok())
+    throw DistError(r.message + "; the other workers were stopped (run the demo again to resume)");
+  const RunCost c = read_run_cost(RunDir::open(run));
+  TrainSummary s;
+  s.steps = c.steps;
+  s.passes = c.passes;
+  s.wall_s = c.wall_s;
+  s.finished = c.finished;
+  s.parent_passes = c.parent_passes.value_or(0);
+  s.parent_wall_s = c.parent_wall_s.value_or(0.0);
+  return s;
+}
+
 // Returns false when training was interrupted (the run stays resumable).
 bool train_phase(const DemoArgs& a, TrainConfig cfg, const fs::path& run_path,
                  const std::string& what) {
@@ -112,18 +154,16 @@ bool train_phase(const DemoArgs& a, TrainConfig cfg, const fs::path& run_path,
   }
   cfg.run = run_path.string();
   cfg.seed = static_cast<uint64_t>(a.seed);
-  cfg.threads = globals().threads;
+  const Layout layout = choose_layout("auto", cfg.device, JobPlacement{});
+  cfg.threads = layout.threads;
   cfg.Validate();
-  say(fmt::format("train: {} {} ({} preset) for {:.1f} minutes into {}",
+  say(fmt::format("train: {} {} ({} preset) for {:.1f} minutes into {}; {}",
                   resume ? "resuming the" : "a new", what, cfg.preset, cfg.minutes,
-                  run_path.string()));
-  TrainerOptions opts;
-  opts.resume = resume;
-  opts.model_given = true;
-  opts.progress_bar = !globals().quiet && !globals().json;
+                  run_path.string(), layout.ToString()));
   std::signal(SIGINT, on_demo_signal);
   std::signal(SIGTERM, on_demo_signal);
-  TrainSummary s = Trainer(cfg, opts).run(&g_demo_stop);
+  const TrainSummary s = layout.workers > 1 ? train_on_workers(cfg, resume, layout)
+                                            : train_here(cfg, resume);
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   say(fmt::format("train: {} steps, {} forward+backward passes, {:.0f} s of training{}", s.steps,

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Data-parallel training speed on this machine (docs/DESIGN.md section 10): training samples/s
+# of the tiny dense transducer on the commands corpus with 1 worker x 1 thread, 1 worker x 2
+# threads and 2 workers x 1 thread, all measured in this one run, and the time of one gradient
+# all-reduce (allreduce-check). Prints a markdown table and saves it as RESULTS.md here.
+#
+#   bash experiments/data_parallel/run.sh            # STEPS=120 per layout
+# LAYOUTS="1x1 1x2 2x1 4x1" picks others (workers x threads); CORPUS reuses a corpus.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BIN=${BIN:-build/bin/omnisparse}
+STEPS=${STEPS:-120}
+LAYOUTS=${LAYOUTS:-1x1 1x2 2x1}
+CORPUS=${CORPUS:-experiments/learning_curve/corpus-commands}
+OUT=${OUT:-experiments/data_parallel/out}
+[ -x "$BIN" ] || bash scripts/build.sh
+if [ ! -f "$CORPUS/corpus.json" ]; then
+  "$BIN" synth --out "$CORPUS" --utterances 3000 --domain commands --seed 1
+fi
+mkdir -p "$OUT"
+# The default batches, no CTC-only phase (every step a full transducer step), no evaluation.
+echo '{"ctc_warmup": 0, "log_every": 10}' > "$OUT/config.json"
+for layout in $LAYOUTS; do
+  w=${layout%x*}; t=${layout#*x}
+  rm -rf "$OUT/run-$layout"
+  "$BIN" -q --threads "$t" train --data "$CORPUS" --run "$OUT/run-$layout" --mode dense \
+    --config "$OUT/config.json" --steps "$STEPS" --workers "$w" \
+    --eval-every 100000 --checkpoint-every 100000 2> "$OUT/train-$layout.log"
+done
+"$BIN" --json allreduce-check --workers 2 --iters 50 > "$OUT/allreduce-2.json"
+python3 - "$OUT" "$STEPS" "$LAYOUTS" <<'PY' | tee experiments/data_parallel/RESULTS.md
+import json, statistics, sys, os, platform, datetime, subprocess
+out, steps, layouts = sys.argv[1], int(sys.argv[2]), sys.argv[3].split()
+def steps_of(run):
+    ev = [json.loads(l) for l in open(os.path.join(run, "events.jsonl"))]
+    return [e for e in ev if e["type"] == "step"][2:]  # the first windows warm up
+rows = {}
+for l in layouts:
+    st = steps_of(os.path.join(out, "run-" + l))
+    rows[l] = (statistics.median(e["samples_per_s"] for e in st),
+               statistics.median(e.get("sync_ms", 0) for e in st))
+base = rows.get("1x1", next(iter(rows.values())))[0]
+ar = json.load(open(os.path.join(out, "allreduce-2.json")))
+cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"],
+                     capture_output=True, text=True).stdout.strip()
+print(f"# Data-parallel training speed\n")
+print(f"Measured {datetime.date.today()} on this machine ({os.cpu_count()} cores, {cpu}), "
+      f"Debian's LibTorch (CPU), Gloo over loopback: the `tiny` dense transducer on the synthetic "
+      f"commands corpus, default batches (up to 6000 frames / 32 utterances), {steps} steps per "
+      f"layout, median of the step events after the first 20 steps.\n")
+print("| layout (workers x threads) | samples/s | vs 1 x 1 | all-reduce per step (ms, incl. waiting) |")
+print("|---|---|---|---|")
+for l, (sps, sync) in rows.items():
+    w, t = l.split("x")
+    print(f"| {w} x {t} | {sps:.1f} | {sps / base:.2f}x | {sync:.1f} |")
+print(f"\n`allreduce-check --workers 2`: {ar['bytes'] / 1e6:.2f} MB (the tiny model's gradients) in "
+      f"{ar['ms_per_allreduce']:.1f} ms per all-reduce, sums correct: {ar['correct']}.")
+PY
