@@ -395,7 +395,6 @@ class TrainSession {
   };
 
   StepOutcome train_step(const Batch& batch, double progress, bool stop_asked) {
-    const auto t0 = std::chrono::steady_clock::now();
     StepOutcome out;
     out.plan = policy_->plan(st_.step, progress, layers_);
     if (auto m = policy_->take_mask_event()) {
@@ -409,7 +408,12 @@ class TrainSession {
     double local_loss = batch.num_utts() > 0 ? member_passes(batch, progress, out.plan, share) : 0.0;
     st_.passes += static_cast<int64_t>(out.plan.size());
     clear_masks(layers_);
-    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    // The step's time runs from the previous step's all-reduce to this one's, so that every
+    // worker adds the same all-reduced seconds (the minute budget and the learning rate depend
+    // on them: a rank's own clock would let the ranks' schedules drift apart).
+    const auto now = std::chrono::steady_clock::now();
+    const double dt = std::chrono::duration<double>(now - clock_).count();
+    clock_ = now;
     const SyncResult sync = sync_gradients(local_loss * share, dt, stop_asked);
     out.loss = sync.loss;
     if (!std::isfinite(out.loss))
@@ -420,7 +424,7 @@ class TrainSession {
     policy_->after_step(layers_);
     out.stop = sync.stop;
     out.sync_s = sync.sync_s;
-    out.seconds = sync.seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() - dt;
+    out.seconds = sync.seconds;
     return out;
   }
 
@@ -497,6 +501,7 @@ class TrainSession {
     Progress bar("train", bar_total, opts_.progress_bar && root_);
     bool stopped = false;
     Window window;
+    clock_ = std::chrono::steady_clock::now();
     while (progress_of(cfg_, st_) < 1.0) {
       const bool stop_asked = stop && stop->load();
       // Alone, a stop request ends the run before the next step; with workers, after it (the
@@ -552,10 +557,12 @@ class TrainSession {
     if (st_.step % cfg_.eval_every == 0 && p < 1.0) {
       evaluate();
       world_.Barrier();  // the others wait for rank 0's evaluation (not training time)
+      clock_ = std::chrono::steady_clock::now();
     }
     if (st_.step % cfg_.checkpoint_every == 0 && p < 1.0) {
       save();
       world_.Barrier();
+      clock_ = std::chrono::steady_clock::now();
     }
   }
 
@@ -687,6 +694,7 @@ class TrainSession {
   std::unique_ptr<TrainPolicy> policy_;
   std::mt19937_64 rng_;
   State st_;
+  std::chrono::steady_clock::time_point clock_;  // the last all-reduce (or pause) of the loop
   nlohmann::json last_eval_;
 };
 

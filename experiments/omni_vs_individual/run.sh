@@ -65,9 +65,11 @@ if [ -n "${ONLY:-}" ]; then  # ONLY="variant ...": train just these supernet var
   exit 0
 fi
 if [ -z "${EVAL_ONLY:-}" ]; then
-  train D dense "$D_STEPS" '{"ctc_warmup": 0.4}'
+  train D dense "$D_STEPS" '{"ctc_warmup": 0.4}'  # alone: the workers the machine has
   read -r -a T <<< "$TARGETS"
   read -r -a V <<< "$VARIANTS"
+  # Two lanes at once: one worker each.
+  export OMNISPARSE_WORKERS=1
   (
     train gmp-${T[0]} gmp "$F" "{$FT, $GMP}" --init-from "$OUT/D" --target-sparsity "${T[0]}"
     train gmp-${T[1]} gmp "$F" "{$FT, $GMP}" --init-from "$OUT/D" --target-sparsity "${T[1]}"

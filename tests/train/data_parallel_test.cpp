@@ -144,6 +144,20 @@ TEST(DataParallel, TwoWorkersOnHalfBatchesReachTheWeightsOfOneOnWholeBatches) {
   EXPECT_TRUE(saw_start);
 }
 
+TEST(DataParallel, AMinuteBudgetEndsEveryWorkerAtTheSameStepWithTheSameWeights) {
+  // The budget and the learning rate follow the all-reduced step time: were a rank to use its
+  // own clock, the ranks' schedules would drift and the final weight check would fail.
+  test::TempDir dir("omnisparse-dp-minutes");
+  TrainConfig c = micro(dir / "run", TrainMode::Omni, 0);
+  c.steps = 0;
+  c.minutes = 0.04;
+  c.lr_warmup_steps = 3;
+  c.model.dropout = 0.1;  // each rank its own dropout stream: gradients differ, weights may not
+  const TrainSummary s = train_on_workers(c, 2);  // throws if the ranks end apart
+  EXPECT_GT(s.steps, 2);
+  EXPECT_TRUE(s.finished);
+}
+
 TEST(DataParallel, WorkersWithDifferentConfigsAreRefusedNamingTheKey) {
   test::TempDir dir("omnisparse-dp-mismatch");
   c10d::TCPStoreOptions so;
