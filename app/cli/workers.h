@@ -24,9 +24,10 @@ struct Layout {
   std::string ToString() const;  // "2 workers x 1 thread (one per core, at most 8; 2 cores here)"
 };
 
-// `workers_flag`: "auto" or N. Measured on a 2-core machine: two intra-op threads run the tiny
-// transducer's step at 0.75x the speed of one, two one-thread workers at about 1.8x; so on a
-// CPU, one worker per core (at most 8, the cores left over as threads), one per GPU on CUDA.
+// `workers_flag`: "auto" or N. Measured on a 2-core machine (experiments/data_parallel): two
+// one-thread workers train the tiny transducer at 1.57x the samples/s of one, one worker with two
+// threads at 1.00x; so on a CPU, one worker per core (at most 8, the cores left over as
+// threads), one per GPU on CUDA.
 // Throws ConfigError on a bad count or placement.
 Layout choose_layout(const std::string& workers_flag, const std::string& device,
                      const JobPlacement& placement);

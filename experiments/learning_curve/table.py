@@ -19,7 +19,10 @@ budget = minutes if not minutes.replace(".", "").isdigit() else f"{minutes} min"
 print(f"# Learning curve: {mode}, tiny preset, {budget} budget\n")
 print(f"- data: built-in synthetic corpus `{corpus.name}` (domain {corpus_info.get('domain')}, seed "
       f"{corpus_info.get('seed')}); dev = seen voices, test = held-out voices (not LibriSpeech)")
-print(f"- machine: {cpu}, 1 torch thread, shared 2-core VM; parameters {start.get('parameters')}")
+workers, threads = start.get("workers", 1), start.get("threads", 1)
+layout = (f"{workers} workers x {threads} torch thread{'s' if threads > 1 else ''} each (data parallel, {start.get('backend')})"
+          if workers > 1 else f"{threads} torch thread{'s' if threads > 1 else ''}")
+print(f"- machine: {cpu}, {layout}, shared 2-core VM; parameters {start.get('parameters')}")
 cfg = json.loads((run / "run.json").read_text()).get("config", {}) if (run / "run.json").exists() else {}
 if cfg:
     print(f"- training: CTC alone for the first {100 * cfg.get('ctc_warmup', 0):.0f} % of the budget, Adam lr "
