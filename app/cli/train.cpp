@@ -110,6 +110,21 @@ void launch(const TrainArgs& a, const Layout& layout) {
   throw DistError(msg + "; continue with --resume (any number of workers)");
 }
 
+TrainerOptions trainer_options(const TrainArgs& a, bool config_names_model, World* world) {
+  TrainerOptions opts;
+  opts.world = world;
+  opts.resume = a.resume;
+  opts.model_given = !a.preset.empty() || config_names_model;
+  opts.mode_given = !a.mode.empty();
+  opts.progress_bar = !globals().quiet && !globals().json && (!world || world->is_root());
+  if (globals().json) {
+    opts.on_event = [](const nlohmann::json& ev) {
+      std::cout << ev.dump() << "\n" << std::flush;
+    };
+  }
+  return opts;
+}
+
 void run_train(const TrainArgs& a) {
   bool config_names_model = false;
   TrainConfig cfg = config_of(a, &config_names_model);
@@ -117,6 +132,8 @@ void run_train(const TrainArgs& a) {
   const bool is_worker = is_worker_process();
   if (!is_worker) {
     const Layout layout = choose_layout(a.workers, cfg.device, JobPlacement{a.nnodes, a.node_rank, a.master});
+    // Bad configs, parents and run directories are one line, before any worker starts.
+    Trainer(cfg, trainer_options(a, config_names_model, nullptr)).check(/*run_dir=*/a.node_rank == 0);
     if (!globals().json) std::fprintf(stderr, "train: %s\n", layout.ToString().c_str());
     if (layout.workers * a.nnodes > 1) return launch(a, layout);
     cfg.threads = layout.threads;
@@ -129,17 +146,7 @@ void run_train(const TrainArgs& a) {
     world = World::Join(env, resolve_device(cfg.device));
   }
 
-  TrainerOptions opts;
-  opts.world = world.get();
-  opts.resume = a.resume;
-  opts.model_given = !a.preset.empty() || config_names_model;
-  opts.mode_given = !a.mode.empty();
-  opts.progress_bar = !globals().quiet && !globals().json && (!world || world->is_root());
-  if (globals().json) {
-    opts.on_event = [](const nlohmann::json& ev) {
-      std::cout << ev.dump() << "\n" << std::flush;
-    };
-  }
+  const TrainerOptions opts = trainer_options(a, config_names_model, world.get());
   std::signal(SIGTERM, on_stop_signal);
   std::signal(SIGINT, on_stop_signal);
   Trainer trainer(cfg, opts);

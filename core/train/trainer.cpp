@@ -150,6 +150,17 @@ class TrainSession {
   TrainSession(TrainConfig& cfg, const TrainerOptions& opts, World& world)
       : cfg_(cfg), opts_(opts), world_(world), root_(world.is_root()) {}
 
+  // What run() checks before it touches the disk (config, device, parent, the run directory).
+  void check(bool run_dir) {
+    check_config();
+    if (!run_dir) return;
+    if (!opts_.resume && RunDir::is_run_dir(cfg_.run))
+      throw InvalidArgument(cfg_.run + ": already holds a training run; continue it with --resume "
+                            "or choose another --run");
+    if (opts_.resume && !load_latest_checkpoint(RunDir::open(cfg_.run)))
+      throw IoError(cfg_.run, "no complete checkpoint to resume from");
+  }
+
   TrainSummary run(const std::atomic<bool>* stop) {
     check_config();
     open_run();
@@ -701,6 +712,12 @@ class TrainSession {
 }  // namespace
 
 Trainer::Trainer(TrainConfig cfg, TrainerOptions opts) : cfg_(std::move(cfg)), opts_(std::move(opts)) {}
+
+void Trainer::check(bool run_dir) const {
+  TrainConfig cfg = cfg_;
+  auto alone = World::Single();
+  TrainSession(cfg, opts_, *alone).check(run_dir);
+}
 
 TrainSummary Trainer::run(const std::atomic<bool>* stop) {
   std::unique_ptr<World> alone;

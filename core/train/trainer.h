@@ -55,6 +55,11 @@ struct TrainSummary {
 class Trainer {
  public:
   Trainer(TrainConfig cfg, TrainerOptions opts);
+  // Throws what run() would throw before touching the disk (a bad config, device or parent, a
+  // run directory that exists without --resume or has no checkpoint to resume): a launcher
+  // checks once before it starts its workers (`run_dir` false: leave the run directory to the
+  // launcher of node 0, which may be making it right now).
+  void check(bool run_dir = true) const;
   TrainSummary run(const std::atomic<bool>* stop = nullptr);
 
  private:
