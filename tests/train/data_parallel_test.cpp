@@ -9,57 +9,27 @@
 
 #include <future>
 
-#include "core/data/synth_corpus.h"
 #include "core/dist/world.h"
 #include "core/io/checkpoint.h"
 #include "core/io/event_log.h"
 #include "core/io/run_dir.h"
 #include "core/train/trainer.h"
 #include "tests/test_support.h"
+#include "tests/train/micro_run.h"
 
 namespace omnisparse {
 namespace fs = std::filesystem;
 namespace {
 
-const fs::path& corpus() {
-  static test::TempDir* dir = new test::TempDir("omnisparse-dp-corpus");
-  static fs::path p = [] {
-    SynthConfig c;
-    c.out = (dir->path() / "corpus").string();
-    c.utterances = 30;
-    c.seed = 11;
-    synthesize_corpus(c, /*progress=*/false);
-    return dir->path() / "corpus";
-  }();
-  return p;
-}
-
+// The micro model with batches of 5 (shards of 3 and 2 utterances), a two-member supernet over
+// a two-level ladder, no dropout (so that one worker and two can be compared exactly).
 TrainConfig micro(const fs::path& run, TrainMode mode, int64_t steps) {
-  TrainConfig c;
-  c.data = corpus().string();
-  c.run = run.string();
-  c.mode = mode;
-  c.steps = steps;
+  TrainConfig c = test::micro_config(run, mode, steps);
   c.max_frames_per_batch = 100000;
-  c.max_batch = 5;  // shards of 3 and 2 utterances
-  c.eval_utterances = 2;
-  c.eval_every = 1000;
-  c.checkpoint_every = 1000;
-  c.log_every = 1;
-  c.ctc_warmup = 0;
-  c.lr_warmup_steps = 0;
-  c.wave_augment_prob = 0;
+  c.max_batch = 5;
   c.eval_levels = {0.0, 0.5};
-  c.model.encoder_layers = 1;
-  c.model.encoder_hidden = 32;
-  c.model.encoder_dim = 24;
-  c.model.input_dim = 24;
-  c.model.predictor_embed = 8;
-  c.model.predictor_hidden = 24;
-  c.model.joiner_dim = 24;
   c.model.dropout = 0;
   c.omni.members_per_step = 2;
-  c.omni.refresh_every = 1;
   c.omni.ladder = {0.0, 0.5};
   c.omni.level_weights.clear();
   return c;
@@ -122,12 +92,16 @@ TEST(DataParallel, TwoWorkersOnHalfBatchesReachTheWeightsOfOneOnWholeBatches) {
   EXPECT_EQ(two.passes, alone.passes);
   auto a = weights_of(dir / "alone"), b = weights_of(dir / "two"), p = weights_of(dir / "parent");
   ASSERT_EQ(a.size(), b.size());
+  // Float sums in another order, through Adam (which scales a near-zero gradient up to lr): so
+  // every tensor within 2 % of how far training moved it (summing whole-batch gradients wrongly,
+  // e.g. without the shares, puts tensors 25-50 % of their movement apart).
   double moved = 0;
   for (auto& [name, w] : a) {
     ASSERT_TRUE(b.count(name)) << name;
-    EXPECT_TRUE(at::allclose(w, b[name], /*rtol=*/1e-4, /*atol=*/1e-5))
-        << name << ": max difference " << (w - b[name]).abs().max().item<double>();
-    moved = std::max(moved, (w - p[name]).abs().max().item<double>());
+    const double diff = (w - b[name]).abs().max().item<double>();
+    const double move = (w - p[name]).abs().max().item<double>();
+    EXPECT_LE(diff, 0.02 * move + 1e-7) << name << ": max difference " << diff << ", moved " << move;
+    moved = std::max(moved, move);
   }
   EXPECT_GT(moved, 1e-3) << "training did not change the weights: the comparison proves nothing";
 

@@ -16,49 +16,14 @@
 #include "core/train/parent_model.h"
 #include "core/train/trainer.h"
 #include "tests/test_support.h"
+#include "tests/train/micro_run.h"
 
 namespace omnisparse {
 namespace fs = std::filesystem;
 namespace {
 
-const fs::path& corpus() {
-  static test::TempDir* dir = new test::TempDir("omnisparse-init-corpus");
-  static fs::path p = [] {
-    SynthConfig c;
-    c.out = (dir->path() / "corpus").string();
-    c.utterances = 30;
-    c.seed = 5;
-    synthesize_corpus(c, /*progress=*/false);
-    return dir->path() / "corpus";
-  }();
-  return p;
-}
-
 TrainConfig micro(const fs::path& run, TrainMode mode, int64_t steps) {
-  TrainConfig c;
-  c.data = corpus().string();
-  c.run = run.string();
-  c.mode = mode;
-  c.steps = steps;
-  c.max_frames_per_batch = 1200;
-  c.max_batch = 4;
-  c.eval_utterances = 2;
-  c.eval_every = 1000;
-  c.checkpoint_every = 1000;
-  c.log_every = 1;
-  c.ctc_warmup = 0;
-  c.lr_warmup_steps = 0;
-  c.wave_augment_prob = 0;
-  c.eval_levels = {0.0};
-  c.model.encoder_layers = 1;
-  c.model.encoder_hidden = 32;
-  c.model.encoder_dim = 24;
-  c.model.input_dim = 24;
-  c.model.predictor_embed = 8;
-  c.model.predictor_hidden = 24;
-  c.model.joiner_dim = 24;
-  c.omni.refresh_every = 1;
-  return c;
+  return test::micro_config(run, mode, steps);
 }
 
 TrainSummary train(const TrainConfig& c, bool model_given = false) {
