@@ -31,9 +31,8 @@ static std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
-CommandResult run_cli(const std::vector<std::string>& args, int timeout_s) {
-  TempDir io("omnisparse-cli");
-  const fs::path out_path = io / "stdout", err_path = io / "stderr";
+pid_t spawn_cli(const std::vector<std::string>& args, const fs::path& out_path,
+                const fs::path& err_path, int timeout_s) {
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
@@ -49,10 +48,17 @@ CommandResult run_cli(const std::vector<std::string>& args, int timeout_s) {
     std::vector<std::string> copy = args;
     for (auto& a : copy) argv.push_back(a.data());
     argv.push_back(nullptr);
-    ::alarm(static_cast<unsigned>(timeout_s));
+    if (timeout_s > 0) ::alarm(static_cast<unsigned>(timeout_s));
     ::execv(exe.c_str(), argv.data());
     ::_exit(127);
   }
+  return pid;
+}
+
+CommandResult run_cli(const std::vector<std::string>& args, int timeout_s) {
+  TempDir io("omnisparse-cli");
+  const fs::path out_path = io / "stdout", err_path = io / "stderr";
+  const pid_t pid = spawn_cli(args, out_path, err_path, timeout_s);
   int status = 0;
   ::waitpid(pid, &status, 0);
   CommandResult r;

@@ -1,6 +1,8 @@
 // Helpers shared by tests: scratch directories and running the real CLI.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -26,6 +28,12 @@ struct CommandResult {
   std::string out;  // stdout
   std::string err;  // stderr
 };
+
+// Starts the built `omnisparse` CLI with `args` (no shell) in the background, its stdout and
+// stderr into the given files (/dev/null to drop them); SIGALRM after timeout_s (0: none).
+// Returns its pid, for the caller to signal and wait for.
+pid_t spawn_cli(const std::vector<std::string>& args, const std::filesystem::path& out,
+                const std::filesystem::path& err, int timeout_s = 0);
 
 // Runs the built `omnisparse` CLI with `args` (no shell), capturing stdout and stderr.
 CommandResult run_cli(const std::vector<std::string>& args, int timeout_s = 120);

@@ -65,20 +65,7 @@ std::vector<nlohmann::json> of_type(const std::vector<nlohmann::json>& ev, const
 
 // Starts the CLI in the background (output discarded) and returns its pid.
 pid_t spawn_cli(const std::vector<std::string>& args) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int devnull = ::open("/dev/null", O_WRONLY);
-    ::dup2(devnull, 1);
-    ::dup2(devnull, 2);
-    std::string exe = OMNISPARSE_CLI;
-    std::vector<std::string> copy = args;
-    std::vector<char*> argv{exe.data()};
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(exe.c_str(), argv.data());
-    ::_exit(127);
-  }
-  return pid;
+  return test::spawn_cli(args, "/dev/null", "/dev/null");
 }
 
 // kill -9 `pid` as soon as `ready()` holds (or after 120 s); true if it died by the signal.

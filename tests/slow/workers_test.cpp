@@ -44,25 +44,6 @@ fs::path tiny_config(const fs::path& dir) {
   return p;
 }
 
-// The CLI in the background, its stderr into `err`.
-pid_t spawn_cli(const std::vector<std::string>& args, const fs::path& err) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int devnull = ::open("/dev/null", O_WRONLY);
-    int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(devnull, 1);
-    ::dup2(e, 2);
-    std::string exe = OMNISPARSE_CLI;
-    std::vector<std::string> copy = args;
-    std::vector<char*> argv{exe.data()};
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(exe.c_str(), argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
 std::vector<pid_t> children_of(pid_t pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
   std::vector<pid_t> out;
@@ -103,7 +84,7 @@ TEST(Workers, AKilledWorkerEndsTheJobNamingItAndTheRunResumesWithOneOrTwoWorkers
   const fs::path run = dir / "run", err = dir / "err.txt";
   auto args = train_args(run, tiny_config(dir.path()));
   for (const char* a : {"--steps", "400", "--checkpoint-every", "2", "--workers", "2"}) args.push_back(a);
-  const pid_t launcher = spawn_cli(args, err);
+  const pid_t launcher = test::spawn_cli(args, "/dev/null", err);
   ASSERT_TRUE(wait_for([&] {
     return RunDir::is_run_dir(run) && RunDir::open(run).checkpoints().steps().size() >= 2;
   }, 120)) << slurp(err);
@@ -144,7 +125,7 @@ TEST(Workers, AStopRequestStopsEveryWorkerAtOneStepWithACheckpoint) {
   const fs::path run = dir / "run", err = dir / "err.txt";
   auto args = train_args(run, tiny_config(dir.path()));
   for (const char* a : {"--steps", "400", "--checkpoint-every", "1000", "--workers", "2"}) args.push_back(a);
-  const pid_t launcher = spawn_cli(args, err);
+  const pid_t launcher = test::spawn_cli(args, "/dev/null", err);
   ASSERT_TRUE(wait_for([&] { return RunDir::is_run_dir(run) && !events_of(run, "step").empty(); }, 120))
       << slurp(err);
   ::kill(launcher, SIGTERM);  // what the workbench's Stop does
