@@ -111,17 +111,13 @@ TrainSummary train_on_workers(const TrainConfig& cfg, bool resume, const Layout&
   const fs::path run(cfg.run);
   const fs::path config = run.parent_path() / (run.filename().string() + ".config.json");
   write_file_atomic(config, cfg.to_json().dump(2) + "\n");
-  LaunchSpec spec;
-  spec.program = fs::read_symlink("/proc/self/exe").string();
-  spec.args = {"--threads", std::to_string(layout.threads)};
-  if (globals().quiet || globals().json) spec.args.push_back("-q");
+  std::vector<std::string> args;
+  if (globals().quiet || globals().json) args.push_back("-q");
   for (const std::string& x : {std::string("train"), std::string("--data"), cfg.data,
                                std::string("--run"), cfg.run, std::string("--config"), config.string()})
-    spec.args.push_back(x);
-  if (resume) spec.args.push_back("--resume");
-  spec.workers_per_node = layout.workers;
-  spec.env = {{"OMP_NUM_THREADS", std::to_string(layout.threads)}};
-  const LaunchResult r = launch_workers(spec, &g_demo_stop);
+    args.push_back(x);
+  if (resume) args.push_back("--resume");
+  const LaunchResult r = launch_self(layout, JobPlacement{}, &g_demo_stop, &args);
   if (!r.ok())
     throw DistError(r.message + "; the other workers were stopped (run the demo again to resume)");
   const RunCost c = read_run_cost(RunDir::open(run));

@@ -96,10 +96,15 @@ std::vector<std::string> worker_args(int threads) {
 }  // namespace
 
 LaunchResult launch_self(const Layout& layout, const JobPlacement& placement,
-                         const std::atomic<bool>* stop) {
+                         const std::atomic<bool>* stop, const std::vector<std::string>* args) {
   LaunchSpec spec;
   spec.program = std::filesystem::read_symlink("/proc/self/exe").string();
-  spec.args = worker_args(layout.threads);
+  if (args) {
+    spec.args = {"--threads", std::to_string(layout.threads)};
+    spec.args.insert(spec.args.end(), args->begin(), args->end());
+  } else {
+    spec.args = worker_args(layout.threads);
+  }
   spec.workers_per_node = layout.workers;
   spec.nnodes = placement.nnodes;
   spec.node_rank = placement.node_rank;

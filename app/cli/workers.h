@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <string>
+#include <vector>
 
 #include "core/dist/launcher.h"
 
@@ -35,9 +36,11 @@ Layout choose_layout(const std::string& workers_flag, const std::string& device,
 // Whether this process is a worker started by a launcher (WORLD_SIZE is set).
 bool is_worker_process();
 
-// Runs this program's command line once per worker of `layout` (without the launcher's own
-// options: --workers, --nnodes, --node-rank, --master, --threads) and waits for them all.
+// Runs this program once per worker of `layout` and waits for them all: with `args` (after the
+// global --threads), else this command line without the launcher's own options (--workers,
+// --nnodes, --node-rank, --master, --threads).
 LaunchResult launch_self(const Layout& layout, const JobPlacement& placement,
-                         const std::atomic<bool>* stop);
+                         const std::atomic<bool>* stop,
+                         const std::vector<std::string>* args = nullptr);
 
 }  // namespace omnisparse::cli
