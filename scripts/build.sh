@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs missing dependencies, configures and builds omnisparse into ./build (or $BUILD_DIR).
 # Extra arguments go to cmake's configure step, e.g. -DOMNISPARSE_HEADLESS=ON or
-# -DCMAKE_PREFIX_PATH=/path/to/libtorch (a CUDA LibTorch).
+# -DCMAKE_PREFIX_PATH=/path/to/libtorch (a CUDA LibTorch). TARGETS="omnisparse test_io" builds
+# only those targets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
@@ -14,4 +15,6 @@ bash scripts/install-deps.sh
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-Release} "$@" >"$BUILD_DIR.configure.log" 2>&1 \
   || { cat "$BUILD_DIR.configure.log"; exit 1; }
 echo "build: configured $BUILD_DIR ($(grep -m1 'omnisparse: headless' "$BUILD_DIR.configure.log" | sed 's/^-- //'))"
-cmake --build "$BUILD_DIR" -j"$JOBS"
+targets=()
+for t in ${TARGETS:-}; do targets+=(--target "$t"); done
+cmake --build "$BUILD_DIR" -j"$JOBS" "${targets[@]}"

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential g++ cmake pkg-config ccache git
+  build-essential g++ cmake pkg-config ccache git python3
   libtorch-dev libopenblas0-openmp libgloo-dev
   qt6-base-dev libqcustomplot-dev libgtest-dev googletest libbenchmark-dev
   xvfb xauth imagemagick fonts-dejavu-core

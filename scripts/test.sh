@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The full test suite: installs dependencies if missing, builds, starts a headless audio
+# The full test suite: installs dependencies if missing, builds, checks that every path and
+# section a comment or document cites exists (scripts/check-docs.py), starts a headless audio
 # server (a PulseAudio null sink that PortAudio captures from, for the `audio` tests), and runs
 # every test with ctest. Extra arguments go to ctest (e.g. -L unit, -R Fbank).
 set -euo pipefail
@@ -7,6 +8,7 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 
 bash scripts/build.sh
+python3 scripts/check-docs.py   # every path and section a comment or document cites exists
 
 source scripts/audio-sandbox.sh
 audio_sandbox_start

@@ -68,6 +68,4 @@ CommandResult run_cli(const std::vector<std::string>& args, int timeout_s) {
   return r;
 }
 
-fs::path fixture(const std::string& name) { return fs::path(OMNISPARSE_TEST_FIXTURES) / name; }
-
 }  // namespace omnisparse::test

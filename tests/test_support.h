@@ -38,7 +38,5 @@ pid_t spawn_cli(const std::vector<std::string>& args, const std::filesystem::pat
 // Runs the built `omnisparse` CLI with `args` (no shell), capturing stdout and stderr.
 CommandResult run_cli(const std::vector<std::string>& args, int timeout_s = 120);
 
-// Path of a committed fixture file under tests/fixtures.
-std::filesystem::path fixture(const std::string& name);
 
 }  // namespace omnisparse::test

@@ -1,13 +1,9 @@
 #include "widgets/event_tail.h"
 
-#include <QDateTime>
-#include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
-#include <QJsonParseError>
 
-#include <cmath>
-#include <limits>
+#include "core/io/event_log.h"
 
 namespace omnisparse::widgets {
 
@@ -47,57 +43,36 @@ void EventTail::watch() {
   if (QFileInfo::exists(dir) && !watcher_.directories().contains(dir)) watcher_.addPath(dir);
 }
 
+namespace {
+
+QJsonObject to_qjson(const nlohmann::json& event) {
+  return QJsonDocument::fromJson(QByteArray::fromStdString(event.dump())).object();
+}
+
+}  // namespace
+
 int EventTail::poll() {
   if (path_.isEmpty()) return 0;
-  QFile file(path_);
-  if (!file.open(QIODevice::ReadOnly)) return 0;
-  if (file.size() < offset_) {  // truncated or replaced: start over
+  const EventRead r = read_events(path_.toStdString(), static_cast<uint64_t>(offset_));
+  if (r.restarted) {  // truncated or replaced: start over
     offset_ = 0;
     Q_EMIT reset();
   }
-  if (file.size() == offset_ || !file.seek(offset_)) return 0;
-  const QByteArray chunk = file.readAll();
-  const qsizetype last_newline = chunk.lastIndexOf('\n');
-  if (last_newline < 0) return 0;  // only a partial line so far
+  malformed_ += static_cast<int>(r.corrupt.size());
+  offset_ = static_cast<qint64>(r.next_offset);
   QList<QJsonObject> events;
-  qsizetype start = 0;
-  while (start <= last_newline) {
-    const qsizetype end = chunk.indexOf('\n', start);
-    QJsonObject obj;
-    const QByteArray line = chunk.mid(start, end - start);
-    if (parseLine(line, &obj)) {
-      events.append(obj);
-    } else if (!line.trimmed().isEmpty()) {
-      ++malformed_;
-    }
-    start = end + 1;
-  }
-  offset_ += last_newline + 1;
+  for (const auto& e : r.events) events.append(to_qjson(e));
   if (!events.isEmpty()) Q_EMIT eventsRead(events);
   return static_cast<int>(events.size());
 }
 
 bool EventTail::parseLine(const QByteArray& line, QJsonObject* out) {
-  const QByteArray trimmed = line.trimmed();
-  if (trimmed.isEmpty()) return false;
-  QJsonParseError err;
-  const QJsonDocument doc = QJsonDocument::fromJson(trimmed, &err);
-  if (err.error != QJsonParseError::NoError || !doc.isObject()) return false;
-  const QJsonObject obj = doc.object();
-  if (!obj.value("type").isString()) return false;
-  *out = obj;
+  nlohmann::json j;
+  std::string why;
+  if (!parse_event_line(std::string_view(line.constData(), static_cast<size_t>(line.size())), &j, &why))
+    return false;
+  *out = to_qjson(j);
   return true;
-}
-
-double EventTail::eventTime(const QJsonObject& event) {
-  const QJsonValue t = event.value("time");
-  if (t.isDouble()) return t.toDouble();
-  if (t.isString()) {
-    QDateTime dt = QDateTime::fromString(t.toString(), Qt::ISODateWithMs);
-    if (!dt.isValid()) dt = QDateTime::fromString(t.toString(), Qt::ISODate);
-    if (dt.isValid()) return dt.toMSecsSinceEpoch() / 1000.0;
-  }
-  return std::numeric_limits<double>::quiet_NaN();
 }
 
 }  // namespace omnisparse::widgets

@@ -1,7 +1,8 @@
-// Tails a run's events.jsonl while a trainer appends to it: parses complete lines only, keeps
-// the byte offset of the first unparsed byte (a trailing partial line waits for its newline),
-// and picks up appended lines through QFileSystemWatcher plus a timer fallback (watchers miss
-// writes on some filesystems, e.g. NFS from a GPU box). Unknown event types pass through.
+// Tails a run's events.jsonl while a trainer appends to it, through core's reader
+// (core/io/event_log.h: complete lines only, the contract's checks, a trailing partial line
+// waits for its newline), and picks up appended lines through QFileSystemWatcher plus a timer
+// fallback (watchers miss writes on some filesystems, e.g. NFS from a GPU box). Unknown event
+// types pass through.
 //
 //   EventTail tail;
 //   connect(&tail, &EventTail::eventsRead, history, &TrainingHistory::addEvents);
@@ -35,10 +36,8 @@ class EventTail : public QObject {
   int malformedLines() const { return malformed_; }
   void setPollInterval(int ms) { timer_.setInterval(ms); }
 
-  // Parses one line; returns false for blank or malformed lines and objects without "type".
+  // One line by core's rule (parse_event_line); false for blank and malformed lines.
   static bool parseLine(const QByteArray& line, QJsonObject* out);
-  // `time` as unix seconds: a number, or an ISO-8601 string. NaN when absent.
-  static double eventTime(const QJsonObject& event);
 
  Q_SIGNALS:
   void eventsRead(const QList<QJsonObject>& events);

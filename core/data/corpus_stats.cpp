@@ -11,13 +11,34 @@
 #include <fmt/ranges.h>  // fmt::join (in format.h up to fmt 10; a pip LibTorch brings fmt 12)
 #endif
 
+#include "core/audio/audio_io.h"
+#include "core/common/error.h"
+#include "core/common/progress.h"
 #include "core/data/corpus.h"
 #include "core/data/speakers_file.h"
 
 namespace omnisparse {
 namespace fs = std::filesystem;
 
-CorpusStats corpus_stats(const fs::path& path) {
+namespace {
+
+// Decodes every file of `utts` to the end; "path: cause" for each one that fails.
+std::vector<std::string> undecodable_files(const std::vector<Utterance>& utts, Progress& bar) {
+  std::vector<std::string> bad;
+  for (const auto& u : utts) {
+    try {
+      read_audio(u.audio);
+    } catch (const Error& e) {
+      bad.push_back(e.what());
+    }
+    bar.tick();
+  }
+  return bad;
+}
+
+}  // namespace
+
+CorpusStats corpus_stats(const fs::path& path, const CorpusStatsOptions& options) {
   CorpusStats st;
   st.root = path;
   const auto subsets = list_subsets(path);
@@ -56,6 +77,12 @@ CorpusStats corpus_stats(const fs::path& path) {
     for (const auto& e : speakers)
       if (e.subset == name && spk.count(e.id)) voices.insert(e.synth + ":" + e.voice);
     s.voices.assign(voices.begin(), voices.end());
+    if (options.decode) {
+      Progress bar("decode " + name, static_cast<int64_t>(utts.size()), options.progress);
+      s.undecodable = undecodable_files(utts, bar);
+      bar.finish();
+      s.decoded = true;
+    }
     st.subsets.push_back(std::move(s));
   }
   return st;
@@ -67,8 +94,15 @@ nlohmann::json CorpusStats::to_json() const {
     subs[s.name] = {{"dir", s.dir.string()}, {"utterances", s.utterances}, {"hours", s.hours},
                     {"speakers", s.speakers}, {"vocabulary", s.vocabulary}, {"characters", s.characters},
                     {"duration_s", {{"min", s.min_s}, {"mean", s.mean_s}, {"max", s.max_s}}},
-                    {"histogram_1s", s.histogram}, {"voices", s.voices}};
-  return {{"root", root.string()}, {"subsets", subs}};
+                    {"histogram_1s", s.histogram}, {"voices", s.voices},
+                    {"decoded", s.decoded}, {"undecodable", s.undecodable}};
+  return {{"root", root.string()}, {"subsets", subs}, {"undecodable", undecodable()}};
+}
+
+int64_t CorpusStats::undecodable() const {
+  int64_t n = 0;
+  for (const auto& s : subsets) n += static_cast<int64_t>(s.undecodable.size());
+  return n;
 }
 
 std::string format_corpus_stats(const CorpusStats& st) {
@@ -89,6 +123,13 @@ std::string format_corpus_stats(const CorpusStats& st) {
                          fmt::join(s.voices.begin(), s.voices.begin() + static_cast<std::ptrdiff_t>(shown), ", "),
                          shown < s.voices.size() ? ", ..." : "");
     }
+  }
+  for (const auto& s : st.subsets) {
+    if (s.undecodable.empty()) continue;
+    out += fmt::format("\n{}: {} of {} audio files cannot be decoded\n", s.name, s.undecodable.size(),
+                       s.utterances);
+    for (size_t i = 0; i < std::min<size_t>(s.undecodable.size(), 10); ++i) out += "  " + s.undecodable[i] + "\n";
+    if (s.undecodable.size() > 10) out += fmt::format("  ... and {} more (all in --json)\n", s.undecodable.size() - 10);
   }
   return out;
 }

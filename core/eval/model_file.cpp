@@ -67,6 +67,11 @@ Accounting export_accounting(const RunModel& rm, const SubnetConfig& config) {
 }
 
 ExportReport export_model(RunModel& rm, const SubnetConfig& config, const fs::path& out) {
+  const std::string ext = out.extension().string();
+  if (ext != ".safetensors" && !is_hdf5_path(out))
+    throw InvalidArgument(out.string() + ": a model file is .safetensors, or .h5/.hdf5 for HDF5" +
+                          (ext.empty() ? std::string(" (the name has no extension)")
+                                       : " (not '" + ext + "')"));
   rm.select(config);
   const Granularity g = rm.ranks ? rm.ranks->granularity() : Granularity{};
   ExportReport r;

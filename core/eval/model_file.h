@@ -49,7 +49,9 @@ struct ExportReport {
 Accounting export_accounting(const RunModel& rm, const SubnetConfig& config);
 
 // Selects `config` in `rm` (its masks stay selected afterwards) and writes the file plus its
-// SHA-256 manifest. InvalidArgument for a sparse config on a run without ranks.
+// SHA-256 manifest; the format follows the extension (.safetensors, .h5/.hdf5). InvalidArgument
+// for any other extension (before anything is written) and for a sparse config on a run
+// without ranks.
 ExportReport export_model(RunModel& rm, const SubnetConfig& config,
                           const std::filesystem::path& out);
 

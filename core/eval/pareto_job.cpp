@@ -50,22 +50,6 @@ bool has_eval(const ResultsStore& store, const std::string& id, const std::strin
   return it != row->evals.end() && !std::isnan(it->second.wer);
 }
 
-// The run's sparsity ladder: run.json's config.omni.ladder, else the default.
-Ladder run_ladder(const fs::path& run) {
-  Ladder ladder;
-  try {
-    const nlohmann::json j = RunDir::open(run).read_run_json();
-    const auto& l = j.at("config").at("omni").at("ladder");
-    from_json(l, ladder);
-    ladder.Validate();
-  } catch (const nlohmann::json::exception&) {
-    ladder = Ladder{};
-  } catch (const ConfigError&) {
-    ladder = Ladder{};
-  }
-  return ladder;
-}
-
 // Saves the run's ranks once; refuses a results.h5 that was filled from other ranks.
 void check_or_save_ranks(ResultsStore& store, const RankSet& ranks) {
   const NamedTensors current = ranks.tensors();
@@ -272,6 +256,24 @@ class Job {
 };
 
 }  // namespace
+
+Ladder run_ladder(const fs::path& run) {
+  const nlohmann::json j = RunDir::open(run).read_run_json();
+  const auto config = j.find("config");
+  if (config == j.end() || !config->is_object()) return Ladder{};
+  const auto omni = config->find("omni");
+  if (omni == config->end() || !omni->is_object() || !omni->contains("ladder")) return Ladder{};
+  Ladder ladder;
+  try {
+    from_json(omni->at("ladder"), ladder);
+    ladder.Validate();
+  } catch (const nlohmann::json::exception& e) {
+    throw FormatError(run / "run.json", fmt::format("config.omni.ladder: {}", e.what()));
+  } catch (const ConfigError& e) {
+    throw FormatError(run / "run.json", fmt::format("config.omni.ladder: {}", e.what()));
+  }
+  return ladder;
+}
 
 ParetoJobReport run_pareto_job(const ParetoJobConfig& config,
                                const std::function<void(const SubnetResult&)>& on_result) {

@@ -29,6 +29,7 @@
 #include "core/eval/search.h"
 #include "core/io/results_store.h"
 #include "core/io/run_cost.h"
+#include "core/sparsity/ladder.h"
 
 namespace omnisparse {
 
@@ -81,6 +82,11 @@ struct ParetoJobReport {
 };
 
 // `on_result` sees every row right after it was written to results.h5.
+// The run's sparsity ladder: run.json's config.omni.ladder; the default ladder when its config
+// has none (dense and gmp runs). FormatError naming RUN/run.json and the key when the ladder is
+// there but malformed (never silently the default).
+Ladder run_ladder(const std::filesystem::path& run);
+
 ParetoJobReport run_pareto_job(const ParetoJobConfig& config,
                                const std::function<void(const SubnetResult&)>& on_result = {});
 

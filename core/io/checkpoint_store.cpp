@@ -83,13 +83,19 @@ std::optional<LoadedCheckpoint> CheckpointStore::load_latest() const {
   std::error_code ec;
   if (fs::exists(pointer_path(), ec)) {
     std::string text;
+    std::string unreadable;
     try {
       if (fs::file_size(pointer_path()) <= 4096) text = read_file(pointer_path());
-    } catch (const std::exception&) {
+    } catch (const std::exception& e) {
+      unreadable = e.what();
     }
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\r')) text.pop_back();
     pointed = step_of(text);
-    if (!pointed) skipped.push_back("pointer 'latest' is corrupt (names no checkpoint file)");
+    if (!unreadable.empty()) {
+      skipped.push_back("pointer 'latest' is unreadable (" + unreadable + ")");
+    } else if (!pointed) {
+      skipped.push_back("pointer 'latest' is corrupt (names no checkpoint file)");
+    }
   } else {
     skipped.push_back("pointer 'latest' is missing");
   }

@@ -71,6 +71,20 @@ void EventLog::append(const std::string& type, int64_t step, const nlohmann::jso
   write_all(fd_, path_, line);
 }
 
+bool parse_event_line(std::string_view line, nlohmann::json* out, std::string* why) {
+  why->clear();
+  if (line.find_first_not_of(" \t\r") == std::string_view::npos) return false;
+  nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) *why = "not valid JSON";
+  else if (!j.is_object()) *why = "not a JSON object";
+  else if (!j.contains("type") || !j["type"].is_string()) *why = "no string 'type'";
+  else if (!j.contains("time") || !j["time"].is_number()) *why = "no numeric 'time'";
+  else if (!j.contains("step") || !j["step"].is_number_integer()) *why = "no integer 'step'";
+  if (!why->empty()) return false;
+  *out = std::move(j);
+  return true;
+}
+
 EventRead read_events(const fs::path& path, uint64_t offset, uint64_t max_bytes) {
   EventRead r;
   r.next_offset = offset;
@@ -109,16 +123,10 @@ EventRead read_events(const fs::path& path, uint64_t offset, uint64_t max_bytes)
     const std::string_view line(buf.data() + pos, nl - pos);
     const uint64_t line_offset = offset + pos;
     pos = nl + 1;
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    nlohmann::json j;
     std::string why;
-    if (j.is_discarded()) why = "not valid JSON";
-    else if (!j.is_object()) why = "not a JSON object";
-    else if (!j.contains("type") || !j["type"].is_string()) why = "no string 'type'";
-    else if (!j.contains("time") || !j["time"].is_number()) why = "no numeric 'time'";
-    else if (!j.contains("step") || !j["step"].is_number_integer()) why = "no integer 'step'";
-    if (why.empty()) r.events.push_back(std::move(j));
-    else r.corrupt.push_back({line_offset, why});
+    if (parse_event_line(line, &j, &why)) r.events.push_back(std::move(j));
+    else if (!why.empty()) r.corrupt.push_back({line_offset, why});
   }
   if (pos == 0 && buf.size() == max_bytes && max_bytes > 0) {
     // One line longer than max_bytes: skip what we have; its tail is reported next time.

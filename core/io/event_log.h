@@ -23,6 +23,7 @@
 #include <filesystem>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace omnisparse {
@@ -60,6 +61,12 @@ struct EventRead {
   uint64_t next_offset = 0;               // pass back next time; stops before a partial line
   bool restarted = false;                 // the file shrank below `offset`: read from 0 again
 };
+
+// One events.jsonl line (or one line of `train --json`'s stdout, the same events) checked against
+// the contract above: a JSON object with a string "type", a numeric "time" and an integer
+// "step". True and the event in `out` when it holds; false with the reason in `why` when not,
+// and with `why` empty for a blank line (not an error). The only parser of event lines.
+bool parse_event_line(std::string_view line, nlohmann::json* out, std::string* why);
 
 // Reads complete lines from `offset` on; never throws for content (corrupt lines are skipped
 // and reported; a missing file reads as empty). Reads at most `max_bytes` per call; a single

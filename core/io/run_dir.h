@@ -1,5 +1,5 @@
 // The run directory (DESIGN.md section 5, a contract that users' scripts rely on):
-//   RUN/run.json          resolved config, versions, git revision, host, seed, mode
+//   RUN/run.json          resolved config, mode, preset, version, host, model size, data sizes
 //   RUN/events.jsonl      one JSON object per line (event_log.h)
 //   RUN/checkpoints/      ckpt-<step>.safetensors + manifests + `latest` pointer (checkpoint_store.h)
 //   RUN/results.h5        evaluated sub-networks (results_store.h)

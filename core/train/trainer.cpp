@@ -7,6 +7,8 @@
 #include <random>
 #include <sstream>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "core/common/error.h"
@@ -31,6 +33,12 @@ namespace omnisparse {
 namespace fs = std::filesystem;
 
 namespace {
+
+// This machine's name for run.json ("" when the system will not say).
+std::string host_name() {
+  char name[256] = {};
+  return ::gethostname(name, sizeof(name) - 1) == 0 ? std::string(name) : std::string();
+}
 
 // Linear warm-up, then cosine decay to lr_final * lr over the run's progress.
 double learning_rate(const TrainConfig& c, int64_t step, double progress) {
@@ -316,6 +324,7 @@ class TrainSession {
                          {"preset", cfg_.preset},
                          {"omnisparse_version", OMNISPARSE_VERSION},
                          {"created", unix_time_now()},
+                         {"host", host_name()},
                          {"fingerprint", bundle_.fingerprint()},
                          {"parameters", bundle_.model->num_parameters()},
                          {"train_utterances", data_->size()},

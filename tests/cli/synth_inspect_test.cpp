@@ -68,6 +68,36 @@ TEST(SynthInspectCli, BadDataDirGivesOneLineErrorNamingThePath) {
   EXPECT_EQ(std::count(b.err.begin(), b.err.end(), '\n'), 1) << b.err;
 }
 
+// A FLAC whose header reads but whose audio stops half-way: training would refuse it at start;
+// inspect decodes every file and says so first (the header-only mode does not look).
+TEST(SynthInspectCli, UndecodableAudioFileFailsInspectNamingTheFile) {
+  TempDir tmp;
+  const std::string out = (tmp / "corpus").string();
+  ASSERT_EQ(run_cli({"synth", "--out", out, "--utterances", "10", "--seed", "4", "-q"}).exit_code, 0);
+  fs::path victim;
+  for (const auto& e : fs::recursive_directory_iterator(tmp / "corpus/train"))
+    if (e.path().extension() == ".flac") { victim = e.path(); break; }
+  ASSERT_FALSE(victim.empty());
+  fs::resize_file(victim, fs::file_size(victim) / 2);
+
+  const auto r = run_cli({"-q", "inspect", out});  // -q: no decoding progress on stderr
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(out + ": 1 of 10 audio files cannot be decoded; the first: " + victim.string() + ": "),
+            std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.out.find("train: 1 of 8 audio files cannot be decoded"), std::string::npos) << r.out;
+
+  const auto j = run_cli({"inspect", out, "--json"});
+  EXPECT_EQ(j.exit_code, 1);
+  const auto js = nlohmann::json::parse(j.out);
+  EXPECT_EQ(js["undecodable"], 1);
+  ASSERT_EQ(js["subsets"]["train"]["undecodable"].size(), 1u);
+  EXPECT_TRUE(js["subsets"]["dev"]["decoded"].get<bool>());
+
+  const auto h = run_cli({"inspect", out, "--headers-only"});
+  EXPECT_EQ(h.exit_code, 0) << h.err;
+}
+
 TEST(SynthInspectCli, UnusableDomainFileIsOneLineError) {
   TempDir tmp;
   std::ofstream(tmp / "digits.txt") << "call 911\n";

@@ -65,6 +65,23 @@ std::map<std::string, at::Tensor> effective_weights(RunModel& rm) {
 
 }  // namespace
 
+// The format follows the extension; any other name is refused before anything is written.
+TEST(ModelFile, AnExtensionThatNamesNoModelFormatIsRefusedAndNothingIsWritten) {
+  test::TempDir dir;
+  RunModel rm = tiny_run(2);
+  for (const std::string name : {"m.onnx", "m.onnx2", "model", "m.safetensors.bak"}) {
+    try {
+      export_model(rm, rm.uniform(0.5), dir / name);
+      ADD_FAILURE() << name << " was written";
+    } catch (const InvalidArgument& e) {
+      EXPECT_EQ(std::string(e.what()).rfind((dir / name).string() + ": a model file is .safetensors", 0), 0u)
+          << e.what();
+    }
+    EXPECT_FALSE(fs::exists(dir / name)) << name;
+  }
+  EXPECT_TRUE(fs::is_empty(dir.path()));
+}
+
 TEST(ModelFile, ConfigParamCountIsExact) {
   for (const std::string name : {"tiny", "small"}) {
     TransducerConfig c = preset(name);

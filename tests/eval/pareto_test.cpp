@@ -5,6 +5,11 @@
 #include <cmath>
 #include <random>
 
+#include "core/common/error.h"
+#include "core/eval/pareto_job.h"
+#include "core/io/run_dir.h"
+#include "tests/test_support.h"
+
 namespace omnisparse {
 
 // Brute force: i is on the front iff no j dominates it (no larger, no worse, better in one).
@@ -46,6 +51,31 @@ TEST(ParetoFront, MatchesBruteForceOnRandomPoints) {
 TEST(ParetoFront, NaNPointsAreNeverOnTheFront) {
   std::vector<ParetoPoint> p = {{10, NAN}, {20, 0.5}, {NAN, 0.1}};
   EXPECT_EQ(pareto_front(p), (std::vector<size_t>{1}));
+}
+
+// The sweep's levels come from run.json: the run's own ladder, the default when its config has
+// none, and an error naming the file and key when it is malformed (never the default silently).
+TEST(RunLadder, IsTheRunsOwnTheDefaultWhenAbsentAndAnErrorWhenMalformed) {
+  test::TempDir dir;
+  auto run_with = [&](const std::string& name, const nlohmann::json& config) {
+    RunDir::create(dir / name).write_run_json({{"config", config}, {"mode", "omni"}});
+    return dir / name;
+  };
+  EXPECT_EQ(run_ladder(run_with("own", {{"omni", {{"ladder", {0, 0.6, 0.95}}}}})).levels,
+            (std::vector<double>{0, 0.6, 0.95}));
+  EXPECT_EQ(run_ladder(run_with("none", {{"lr", 0.001}})).levels, Ladder{}.levels);
+  for (const auto& [name, bad] : std::vector<std::pair<std::string, nlohmann::json>>{
+           {"string", "0.5"}, {"unsorted", {0, 0.9, 0.5}}, {"no-dense", {0.5, 0.9}}, {"text", {0, "x"}}}) {
+    const auto run = run_with(name, {{"omni", {{"ladder", bad}}}});
+    try {
+      run_ladder(run);
+      ADD_FAILURE() << name << ": a malformed ladder was accepted";
+    } catch (const FormatError& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(what.rfind((run / "run.json").string() + ": config.omni.ladder: ladder:", 0), 0u) << what;
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    }
+  }
 }
 
 }  // namespace omnisparse

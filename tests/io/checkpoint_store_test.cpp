@@ -69,6 +69,16 @@ TEST(CheckpointStore, CorruptOrMissingPointerFallsBackToNewestValidFile) {
   // A pointer to a corrupt file is passed over too.
   write_file_atomic(store.pointer_path(), "ckpt-300.safetensors\n");
   EXPECT_EQ(store.latest()->step, 200);
+
+  // A pointer that cannot be read (here a directory) is reported with the reason.
+  fs::remove(store.pointer_path());
+  fs::create_directory(store.pointer_path());
+  c = store.load_latest();
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->ref.step, 200);
+  ASSERT_GE(c->ref.skipped.size(), 1u);
+  EXPECT_EQ(c->ref.skipped[0].rfind("pointer 'latest' is unreadable (", 0), 0u) << c->ref.skipped[0];
+  EXPECT_NE(c->ref.skipped[0].find("directory"), std::string::npos) << c->ref.skipped[0];
 }
 
 TEST(CheckpointStore, KeepsTheLastNAndDropsAbandonedFutureAndTemporaries) {

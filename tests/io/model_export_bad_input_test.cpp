@@ -238,9 +238,12 @@ TEST(ModelExportBadInput, Hdf5WrongDtypeIsRefused) {
 TEST(ModelExportBadInput, PickleAndTorchScriptFilesAreNeverLoaded) {
   test::TempDir dir;
   const fs::path p = dir / "model.pt";
-  overwrite(p, std::string("\x80\x02}q\x00(X\x01\x00\x00\x00aq\x01K\x01u.", 19));
+  // Adjacent literals end each hex escape ("\x00" "a"), and sizeof counts the bytes exactly.
+  const char pickle[] = "\x80\x02}q\x00(X\x01\x00\x00\x00" "aq\x01K\x01u.";
+  overwrite(p, std::string(pickle, sizeof(pickle) - 1));
   EXPECT_REFUSED(load_error(p), p, "Python pickle");
-  overwrite(p, std::string("PK\x03\x04\x00\x00\x08\x00\x00\x00archive/data.pkl", 26));
+  const char zip[] = "PK\x03\x04\x00\x00\x08\x00\x00\x00" "archive/data.pkl";
+  overwrite(p, std::string(zip, sizeof(zip) - 1));
   EXPECT_REFUSED(load_error(p), p, "zip archive");
 }
 
