@@ -9,6 +9,8 @@ BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-2}
 # ccache keyed on paths relative to the checkout, so a fresh clone reuses earlier compiles.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
+# ccache caches compiles that use the precompiled LibTorch header only with these relaxations.
+export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
 
 bash scripts/install-deps.sh
 
