@@ -163,6 +163,7 @@ bool train_phase(const DemoArgs& a, TrainConfig cfg, const fs::path& run_path,
   say(fmt::format("train: {} {} ({} preset) for {:.1f} minutes into {}; {}",
                   resume ? "resuming the" : "a new", what, cfg.preset, cfg.minutes,
                   run_path.string(), layout.ToString()));
+  say("train: " + cfg.ToString());
   std::signal(SIGINT, on_demo_signal);
   std::signal(SIGTERM, on_demo_signal);
   const TrainSummary s = layout.workers > 1 ? train_on_workers(cfg, resume, layout)
@@ -184,13 +185,7 @@ bool train_phase(const DemoArgs& a, TrainConfig cfg, const fs::path& run_path,
 TrainConfig base_config(const DemoArgs& a, const fs::path& corpus) {
   TrainConfig cfg;
   if (!a.config_file.empty()) {
-    try {
-      cfg = TrainConfig::from_json(nlohmann::json::parse(read_file(a.config_file)));
-    } catch (const nlohmann::json::exception& e) {
-      throw FormatError(a.config_file, std::string("not valid JSON: ") + e.what());
-    } catch (const ConfigError& e) {
-      throw ConfigError(a.config_file + ": " + e.what());
-    }
+    cfg = TrainConfig::from_file(a.config_file);
   } else {
     cfg.checkpoint_every = a.quick ? 100 : 200;
     cfg.eval_every = a.quick ? 200 : 400;
@@ -212,7 +207,7 @@ TrainConfig base_config(const DemoArgs& a, const fs::path& corpus) {
 
 // Phase 1: dense. Phase 2: the supernet fine-tuned from it (experiments/omni_vs_individual):
 // one member per step (dense 20 %, else a uniform ladder level), masks frozen half-way, a
-// fine-tune's learning rate and no CTC-only phase (the parent's encoder is trained).
+// fine-tune's short warm-up and no CTC-only phase (the parent's encoder is trained).
 bool train_stage(const DemoArgs& a, const fs::path& corpus, const fs::path& dense_run,
                  const fs::path& omni_run) {
   const Phases ph = phases(a);
@@ -225,9 +220,9 @@ bool train_stage(const DemoArgs& a, const fs::path& corpus, const fs::path& dens
   omni.mode = TrainMode::Omni;
   omni.minutes = ph.omni;
   omni.init_from = dense_run.string();
-  omni.apply_fine_tune_defaults(
-      a.config_file.empty() ? nlohmann::json::object()
-                            : nlohmann::json::parse(read_file(a.config_file)));
+  nlohmann::json given = nlohmann::json::object();
+  if (!a.config_file.empty()) TrainConfig::from_file(a.config_file, &given);
+  omni.apply_fine_tune_defaults(given);
   return train_phase(a, omni, omni_run, "omni supernet from the dense phase");
 }
 

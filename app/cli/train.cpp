@@ -41,21 +41,9 @@ struct TrainArgs {
 // The training config of the flags and --config; *names_model: the config file chose a model.
 TrainConfig config_of(const TrainArgs& a, bool* names_model) {
   TrainConfig cfg;
-  bool config_names_model = false;
   nlohmann::json j = nlohmann::json::object();
-  if (!a.config_file.empty()) {
-    try {
-      j = nlohmann::json::parse(read_file(a.config_file));
-    } catch (const nlohmann::json::exception& e) {
-      throw FormatError(a.config_file, std::string("not valid JSON: ") + e.what());
-    }
-    config_names_model = j.is_object() && (j.contains("preset") || j.contains("model"));
-    try {
-      cfg = TrainConfig::from_json(j);
-    } catch (const ConfigError& e) {
-      throw ConfigError(a.config_file + ": " + e.what());
-    }
-  }
+  if (!a.config_file.empty()) cfg = TrainConfig::from_file(a.config_file, &j);
+  const bool config_names_model = j.is_object() && (j.contains("preset") || j.contains("model"));
   cfg.data = a.data;
   cfg.run = a.run;
   if (!a.preset.empty()) {
@@ -134,7 +122,10 @@ void run_train(const TrainArgs& a) {
     const Layout layout = choose_layout(a.workers, cfg.device, JobPlacement{a.nnodes, a.node_rank, a.master});
     // Bad configs, parents and run directories are one line, before any worker starts.
     Trainer(cfg, trainer_options(a, config_names_model, nullptr)).check(/*run_dir=*/a.node_rank == 0);
-    if (!globals().json) std::fprintf(stderr, "train: %s\n", layout.ToString().c_str());
+    if (!globals().json) {
+      if (!a.resume) std::fprintf(stderr, "train: %s\n", cfg.ToString().c_str());
+      std::fprintf(stderr, "train: %s\n", layout.ToString().c_str());
+    }
     if (layout.workers * a.nnodes > 1) return launch(a, layout);
     cfg.threads = layout.threads;
   } else if (cfg.device.rfind("cuda", 0) == 0 || (cfg.device == "auto" && cuda_available())) {

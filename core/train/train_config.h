@@ -113,11 +113,20 @@ struct TrainConfig {
   void Validate() const;
   nlohmann::json to_json() const;
   static TrainConfig from_json(const nlohmann::json& j);  // unknown keys -> ConfigError
+  // A config file (the CLI's and the demo's --config): FormatError naming the file when it is
+  // not JSON, ConfigError "<file>: <key>: ..." when a value is wrong. `given` (optional)
+  // receives the file's JSON as written, for apply_fine_tune_defaults.
+  static TrainConfig from_file(const std::string& path, nlohmann::json* given = nullptr);
+
+  // One line for the start of a long job: what trains, how, for how long.
+  // "tiny omni (1 member/step, levels, freeze 0.5) from runs/dense, lr 0.001, 6000 frames/batch
+  //  (at most 32 utts), CTC-only 0 %, 15 min"
+  std::string ToString() const;
 
   // A run that starts from a trained parent (init_from) is a fine-tune: for the keys that the
   // config `given` (the user's JSON) does not set, a fine-tune's settings replace the
-  // from-scratch defaults: lr 1e-3, lr_warmup_steps 30, ctc_warmup 0 (the parent's encoder is
-  // trained; experiments/omni_vs_individual).
+  // from-scratch defaults (docs/DESIGN.md section 2: peak lr, warm-up, no CTC-only phase, as
+  // measured in experiments/omni_vs_individual).
   void apply_fine_tune_defaults(const nlohmann::json& given);
 
   // The TransducerConfig of `preset` with the training default CTC head (weight 0.5, at 20 ms);

@@ -29,18 +29,29 @@ TARGETS=${TARGETS:-"0.5 0.7 0.8 0.9"}
 mkdir -p "$OUT"
 
 # The supernet variants: name and the omni block of its config (fine-tune settings as gmp's).
-# The primary variant is omni-levels (declared in README.md before it was run).
+# The primary variant is omni-levels (declared in README.md before it was run). A suffix -lr2 /
+# -lr3 on any run name (supernet or gmp) sets the fine-tune's peak learning rate to 2e-3 / 3e-3
+# instead of 1e-3 (the learning-rate sweep in README.md).
 VARIANTS=${VARIANTS:-"omni-levels omni-levels-distill omni-levels-k4"}
+LEVELS='"members_per_step": 1, "distribution": "levels", "p_dense": 0.2, "ramp_end": 0.2, "freeze_at": 0.5'
 omni_block() {
-  case $1 in
-    omni-levels)         echo '{"members_per_step": 1, "distribution": "levels", "p_dense": 0.2, "level_weights": [], "ramp_end": 0.2, "freeze_at": 0.5}' ;;
-    omni-levels-distill) echo '{"members_per_step": 1, "distribution": "levels", "p_dense": 0.2, "level_weights": [], "ramp_end": 0.2, "freeze_at": 0.5, "distill_weight": 1.0}' ;;
-    omni-levels-k4)      echo '{"members_per_step": 4, "distribution": "levels", "p_dense": 0.2, "level_weights": [], "ramp_end": 0.2, "freeze_at": 0.5}' ;;
-    omni-levels-w)       echo '{"members_per_step": 1, "distribution": "levels", "p_dense": 0.2, "level_weights": [1, 1.5, 2, 3.5], "ramp_end": 0.2, "freeze_at": 0.5}' ;;
-    omni-levels-w6)      echo '{"members_per_step": 1, "distribution": "levels", "p_dense": 0.2, "level_weights": [1, 1.5, 2, 6], "ramp_end": 0.2, "freeze_at": 0.5}' ;;
-    omni-levels-w-distill) echo '{"members_per_step": 1, "distribution": "levels", "p_dense": 0.2, "level_weights": [1, 1.5, 2, 3.5], "ramp_end": 0.2, "freeze_at": 0.5, "distill_weight": 1.0}' ;;
+  case ${1%-lr[23]} in
+    omni-levels)         echo "{$LEVELS, \"level_weights\": []}" ;;
+    omni-levels-distill) echo "{$LEVELS, \"level_weights\": [], \"distill_weight\": 1.0}" ;;
+    omni-levels-k4)      echo "{$LEVELS, \"level_weights\": [], \"members_per_step\": 4}" ;;
+    omni-levels-w)       echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5]}" ;;
+    omni-levels-w6)      echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 6]}" ;;
+    omni-levels-w-f03)   echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"freeze_at\": 0.3}" ;;
+    omni-levels-w-distill) echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"distill_weight\": 1.0}" ;;
     *) echo "unknown variant $1" >&2; exit 1 ;;
   esac
+}
+# The fine-tune settings of a run name: a lower peak rate than D's unless the name says -lr2 or
+# -lr3, no CTC-only phase (D's transducer is trained).
+fine_tune() {
+  local lr=0.001
+  case $1 in *-lr2) lr=0.002 ;; *-lr3) lr=0.003 ;; esac
+  echo "\"lr\": $lr, \"lr_warmup_steps\": 30, \"ctc_warmup\": 0.0"
 }
 
 # NAME MODE STEPS JSON-OVERRIDES [extra train flags...]: a config from base.json plus overrides.
@@ -56,12 +67,22 @@ train() {
   touch "$OUT/$name/done"
 }
 
-# Fine-tunes from D: a lower peak rate than D's, no CTC-only phase (D's transducer is trained).
-FT='"lr": 0.001, "lr_warmup_steps": 30, "ctc_warmup": 0.0'
 GMP='"gmp": {"start": 0.0, "end": 0.5}'
+# One fine-tune from D by name: a supernet variant, or gmp-<target>[-seed2][-lr2|-lr3].
+run_named() {
+  local name=$1 ft
+  ft=$(fine_tune "$name")
+  case $name in
+    gmp-*)
+      local t=${name#gmp-}; t=${t%%-*}
+      local seed=""; [[ $name == *-seed2* ]] && seed=', "seed": 2'
+      train "$name" gmp "$F" "{$ft, $GMP$seed}" --init-from "$OUT/D" --target-sparsity "$t" ;;
+    *) train "$name" omni "$F" "{$ft, \"omni\": $(omni_block "$name")}" --init-from "$OUT/D" ;;
+  esac
+}
 
-if [ -n "${ONLY:-}" ]; then  # ONLY="variant ...": train just these supernet variants from D
-  for v in $ONLY; do train "$v" omni "$F" "{$FT, \"omni\": $(omni_block "$v")}" --init-from "$OUT/D"; done
+if [ -n "${ONLY:-}" ]; then  # ONLY="name ...": train just these runs from D, one after another
+  for v in $ONLY; do run_named "$v"; done
   exit 0
 fi
 if [ -z "${EVAL_ONLY:-}" ]; then
@@ -71,19 +92,11 @@ if [ -z "${EVAL_ONLY:-}" ]; then
   # Two lanes at once: one worker each.
   export OMNISPARSE_WORKERS=1
   (
-    train gmp-${T[0]} gmp "$F" "{$FT, $GMP}" --init-from "$OUT/D" --target-sparsity "${T[0]}"
-    train gmp-${T[1]} gmp "$F" "{$FT, $GMP}" --init-from "$OUT/D" --target-sparsity "${T[1]}"
-    train "${V[0]}" omni "$F" "{$FT, \"omni\": $(omni_block "${V[0]}")}" --init-from "$OUT/D"
-    train "${V[1]}" omni "$F" "{$FT, \"omni\": $(omni_block "${V[1]}")}" --init-from "$OUT/D"
-    train gmp-0.8-seed2 gmp "$F" "{$FT, $GMP, \"seed\": 2}" --init-from "$OUT/D" --target-sparsity 0.8
+    for r in "gmp-${T[0]}" "gmp-${T[1]}" "${V[@]:0:2}" gmp-0.8-seed2; do run_named "$r"; done
   ) &
   A=$!
   (
-    train gmp-${T[2]} gmp "$F" "{$FT, $GMP}" --init-from "$OUT/D" --target-sparsity "${T[2]}"
-    train gmp-${T[3]} gmp "$F" "{$FT, $GMP}" --init-from "$OUT/D" --target-sparsity "${T[3]}"
-    for v in "${V[@]:2}"; do
-      train "$v" omni "$F" "{$FT, \"omni\": $(omni_block "$v")}" --init-from "$OUT/D"
-    done
+    for r in "gmp-${T[2]}" "gmp-${T[3]}" "${V[@]:2}"; do run_named "$r"; done
   ) &
   B=$!
   wait $A
@@ -103,16 +116,20 @@ for t in $TARGETS; do
   ev "gmp-$t" "gmp-$t" --sparsity "$t"
 done
 ev gmp-0.8-seed2 gmp-0.8-seed2 --sparsity 0.8
+for t in $TARGETS; do  # the gmp learning-rate sweep, where it was trained (ONLY="gmp-0.9-lr2 ...")
+  for lr in lr2 lr3; do [ -d "$OUT/gmp-$t-$lr" ] && ev "gmp-$t-$lr" "gmp-$t-$lr" --sparsity "$t"; done
+done
 for v in $VARIANTS; do
   [ -d "$OUT/$v" ] || continue
   for t in 0 $TARGETS; do ev "$v-$t" "$v" --sparsity "$t"; done
 done
 
-# The same points in each run's results.h5 (set "test") for the overlaid Pareto plot.
-PRIMARY=${VARIANTS%% *}
-"$BIN" -q pareto --run "$OUT/$PRIMARY" --data "$CORPUS" --set test --levels 0 $TARGETS > /dev/null
+# The same points in each run's results.h5 (set "test") for the overlaid Pareto plot: the
+# supernet FRONT (default: the primary variant), D's one-shot pruning, the gmp models.
+FRONT=${FRONT:-${VARIANTS%% *}}
+"$BIN" -q pareto --run "$OUT/$FRONT" --data "$CORPUS" --set test --levels 0 $TARGETS > /dev/null
 "$BIN" -q pareto --run "$OUT/D" --data "$CORPUS" --set test --oneshot --levels 0 $TARGETS > /dev/null
-RUNS=("$OUT/$PRIMARY" "$OUT/D")
+RUNS=("$OUT/$FRONT" "$OUT/D")
 for t in $TARGETS; do
   "$BIN" -q pareto --run "$OUT/gmp-$t" --data "$CORPUS" --set test --levels "$t" > /dev/null
   RUNS+=("$OUT/gmp-$t")
@@ -121,4 +138,4 @@ if [ -x "$WB" ]; then
   "$WB" --screenshot "$HERE/front.png" --panel pareto "${RUNS[@]}" || echo "screenshot failed" >&2
 fi
 
-python3 "$HERE/table.py" "$OUT" "$CORPUS" "$F" "$TARGETS" "$VARIANTS" | tee "$HERE/RESULTS.md"
+python3 "$HERE/table.py" "$OUT" "$CORPUS" "$F" "$TARGETS" "$VARIANTS" "${ACCEPT:-}" | tee "$HERE/RESULTS.md"

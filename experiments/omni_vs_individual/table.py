@@ -2,7 +2,9 @@
 variants, the gmp baselines (and a second seed), one-shot pruning of the parent D, with the cost
 of every model with and without D. Standard library only.
 
-usage: table.py OUT CORPUS F "TARGETS" "VARIANTS" (the first variant is the primary one)"""
+usage: table.py OUT CORPUS F "TARGETS" "VARIANTS" ["ACCEPT"]
+The first variant is the primary one; ACCEPT lists further variants whose acceptance is checked
+(against the best gmp model of each level over the learning rates trained)."""
 import json
 import platform
 import sys
@@ -12,6 +14,8 @@ out, corpus, F, targets, variants = (Path(sys.argv[1]), Path(sys.argv[2]), int(s
                                      sys.argv[4].split(), sys.argv[5].split())
 variants = [v for v in variants if (out / v / "events.jsonl").exists()]
 primary = variants[0] if variants else None
+accept = [v for v in (sys.argv[6].split() if len(sys.argv) > 6 else []) if v in variants]
+LRS = [("", "1e-3"), ("-lr2", "2e-3"), ("-lr3", "3e-3")]
 cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
             if l.startswith("model name")), platform.processor())
 
@@ -67,8 +71,9 @@ print("- model: tiny preset (1.81 M parameters with its CTC head), CTC weight 0.
       "waveform augmentation; greedy decoding")
 print(f"- parent D: dense, {d_steps} steps (CTC alone for the first 40 %), {d_passes} passes, "
       f"{d_wall / 60:.1f} min of training")
-print(f"- every fine-tune from D: {F} optimiser steps, peak lr 1e-3 (cosine to 1e-4), no CTC-only "
-      "phase; gmp: cubic ramp to the target over the first half, fixed mask after")
+print(f"- every fine-tune from D: {F} optimiser steps, peak lr 1e-3 (cosine to 1e-4) unless its name "
+      "ends in -lr2 / -lr3 (2e-3 / 3e-3), no CTC-only phase; gmp: cubic ramp to the target over "
+      "the first half, fixed mask after")
 print(f"- machine: {cpu}, 1 torch thread per run, two runs at a time on the 2-core VM")
 print("- cells: test WER / CER in %, and (first table) non-zero parameters of the whole model\n")
 
@@ -86,37 +91,60 @@ if spread is not None:
     print(f"\nSeed spread: gmp-0.8 with seed 1 {wer(score('gmp-0.8')):.1f} %, seed 2 "
           f"{wer(score('gmp-0.8-seed2')):.1f} % test WER: {spread:.1f} points.")
 
-if primary:
-    print(f"\n## Acceptance of the primary variant `{primary}`\n")
+def best_gmp(t):
+    """The best gmp model of level t over the learning rates trained: (WER, name)."""
+    runs = [(wer(score(f"gmp-{t}{sfx}")), f"gmp-{t}{sfx}") for sfx, _ in LRS if score(f"gmp-{t}{sfx}")]
+    return min(runs) if runs else (None, None)
+
+
+if any(score(f"gmp-{t}{sfx}") for t in targets for sfx, _ in LRS[1:]):
+    print("\n## gmp at other peak learning rates (test WER / CER, %)\n")
+    print("| level | " + " | ".join(f"gmp, lr {lr}" for _, lr in LRS) + " |")
+    print("|---:|" + "---:|" * len(LRS))
+    for t in targets:
+        print(f"| {round(100 * float(t))} % | " +
+              " | ".join(cell(score(f"gmp-{t}{sfx}"), nnz=False) for sfx, _ in LRS) + " |")
+
+
+def acceptance(v, title):
+    print(f"\n## {title}\n")
     print(f"Allowed gap: max(2 points, seed spread) = {allowed:.1f} points; dense member within 2 "
-          "points of D; at most 1.1x the passes of one gmp fine-tune.\n")
+          "points of D; at most 1.1x the passes of one gmp fine-tune. Reference per level: the "
+          "best gmp model of that level over the learning rates trained.\n")
     print("| level | supernet WER | reference | gap (points) | holds |")
     print("|---:|---:|---:|---:|:---:|")
-    d0, s0 = wer(score("D-0")), wer(score(f"{primary}-0"))
+    d0, s0 = wer(score("D-0")), wer(score(f"{v}-0"))
     if d0 is not None and s0 is not None:
         print(f"| 0 % | {s0:.1f} % | D {d0:.1f} % | {s0 - d0:+.1f} | {'yes' if s0 - d0 <= 2 else 'NO'} |")
     for t in targets:
-        s, g = wer(score(f"{primary}-{t}")), wer(score(f"gmp-{t}"))
+        s, (g, name) = wer(score(f"{v}-{t}")), best_gmp(t)
         if s is None or g is None:
             continue
-        print(f"| {round(100 * float(t))} % | {s:.1f} % | gmp {g:.1f} % | {s - g:+.1f} | "
+        print(f"| {round(100 * float(t))} % | {s:.1f} % | {name} {g:.1f} % | {s - g:+.1f} | "
               f"{'yes' if s - g <= allowed else 'NO'} |")
-    p = cost(primary)[0]
+    p = cost(v)[0]
     g = [cost(f"gmp-{t}")[0] for t in targets if events(f"gmp-{t}")]
     if g:
         ratio = p / (sum(g) / len(g))
         print(f"| cost | {p} passes | one gmp fine-tune {sum(g) / len(g):.0f} | {ratio:.2f}x | "
               f"{'yes' if ratio <= 1.1 else 'NO'} |")
 
+
+if primary:
+    acceptance(primary, f"Acceptance of the primary variant `{primary}` (declared in advance)")
+for v in accept:
+    acceptance(v, f"Acceptance of `{v}`")
+
 print("\n## Cost\n")
 print("| model | passes | optimiser steps | training wall time | passes with D | wall time with D |")
 print("|---|---:|---:|---:|---:|---:|")
 gmp_p = gmp_w = 0
-for run in ["D"] + variants + [f"gmp-{t}" for t in targets] + ["gmp-0.8-seed2"]:
+for run in (["D"] + variants + [f"gmp-{t}" for t in targets] + ["gmp-0.8-seed2"] +
+            [f"gmp-{t}{sfx}" for t in targets for sfx, _ in LRS[1:]]):
     if not events(run):
         continue
     p, s, w, tp, tw = cost(run)
-    if run.startswith("gmp-") and not run.endswith("seed2"):
+    if run in [f"gmp-{t}" for t in targets]:
         gmp_p += p
         gmp_w += w
     print(f"| {run} | {p} | {s} | {w / 60:.1f} min | {tp} | {tw / 60:.1f} min |")

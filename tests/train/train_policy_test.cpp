@@ -7,8 +7,10 @@
 
 #include <torch/torch.h>
 
+#include "core/common/atomic_file.h"
 #include "core/common/error.h"
 #include "core/train/train_config.h"
+#include "tests/test_support.h"
 #include "tests/sparsity/sparsity_test_util.h"
 
 namespace omnisparse {
@@ -174,6 +176,69 @@ TEST(TrainConfig, OlderConfigsWithKKeepTheSandwichRule) {
   EXPECT_EQ(c.omni.space, "target_size");
   EXPECT_EQ(c.omni.freeze_at, 1.0);
   EXPECT_NO_THROW(c.Validate());
+}
+
+// The CLI's and the demo's --config: one reader, errors naming the file (and the key).
+TEST(TrainConfig, ConfigFilesAreReadInOnePlaceWithErrorsNamingTheFileAndKey) {
+  test::TempDir dir;
+  const std::string good = (dir / "good.json").string(), bad_json = (dir / "bad.json").string(),
+                    bad_key = (dir / "key.json").string();
+  write_file_atomic(good, R"({"lr": 0.002, "omni": {"freeze_at": 0.6}})");
+  write_file_atomic(bad_json, "{\"lr\": 0.002,");
+  write_file_atomic(bad_key, R"({"lr": 0.002, "omni": {"freez_at": 0.6}})");
+  nlohmann::json given;
+  const TrainConfig c = TrainConfig::from_file(good, &given);
+  EXPECT_EQ(c.lr, 0.002);
+  EXPECT_EQ(c.omni.freeze_at, 0.6);
+  EXPECT_EQ(given, nlohmann::json::parse(R"({"lr": 0.002, "omni": {"freeze_at": 0.6}})"));
+  try {
+    TrainConfig::from_file(bad_json);
+    ADD_FAILURE() << "invalid JSON accepted";
+  } catch (const FormatError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(bad_json + ": not valid JSON", 0), 0u) << e.what();
+  }
+  try {
+    TrainConfig::from_file(bad_key);
+    ADD_FAILURE() << "unknown key accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(bad_key + ": ", 0), 0u) << e.what();
+    EXPECT_NE(std::string(e.what()).find("freez_at"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(TrainConfig::from_file((dir / "missing.json").string()), IoError);
+}
+
+// A run with a parent: a short warm-up and no CTC-only phase (its encoder is trained), the
+// training default peak rate; whatever the user's config sets stays.
+TEST(TrainConfig, FineTuneDefaultsFillOnlyWhatTheUsersConfigLeavesUnset) {
+  TrainConfig c;
+  c.init_from = "runs/dense";
+  c.apply_fine_tune_defaults(nlohmann::json::object());
+  EXPECT_EQ(c.lr, TrainConfig{}.lr);
+  EXPECT_EQ(c.lr_warmup_steps, 30);
+  EXPECT_EQ(c.ctc_warmup, 0.0);
+  const nlohmann::json given = {{"lr", 0.001}, {"ctc_warmup", 0.2}};
+  TrainConfig own = TrainConfig::from_json(given);
+  own.apply_fine_tune_defaults(given);
+  EXPECT_EQ(own.lr, 0.001);
+  EXPECT_EQ(own.ctc_warmup, 0.2);
+  EXPECT_EQ(own.lr_warmup_steps, 30);
+}
+
+TEST(TrainConfig, ToStringSaysWhatTrainsHowAndForHowLong) {
+  TrainConfig c = omni_config(0.5);
+  c.init_from = "runs/dense";
+  c.lr = 0.003;
+  c.minutes = 5;
+  EXPECT_EQ(c.ToString(),
+            "tiny omni (1 member/step, levels, freeze 0.5) from runs/dense, lr 0.003, 6000 frames/batch "
+            "(at most 32 utts), CTC-only 40 %, 100 steps or 5 min");
+  TrainConfig g;
+  g.mode = TrainMode::Gmp;
+  g.gmp.target_sparsity = 0.8;
+  g.steps = 0;
+  g.minutes = 15;
+  EXPECT_NE(g.ToString().find("tiny gmp (target 0.8), "), std::string::npos) << g.ToString();
+  EXPECT_NE(g.ToString().find(", 15 min"), std::string::npos) << g.ToString();
 }
 
 }  // namespace
