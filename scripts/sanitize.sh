@@ -13,7 +13,7 @@ SUITES=("$@")
 [ ${#SUITES[@]} -gt 0 ] || SUITES=(test_io test_audio test_data test_kernels test_common test_sparsity)
 
 FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
-TARGETS="omnisparse ${SUITES[*]}" BUILD_TYPE=Debug bash scripts/build.sh \
+TARGETS="${SUITES[*]}" BUILD_TYPE=Debug bash scripts/build.sh \
   -DOMNISPARSE_HEADLESS=ON -DOMNISPARSE_BUILD_BENCH=OFF \
   -DCMAKE_CXX_FLAGS="$FLAGS" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined"
 

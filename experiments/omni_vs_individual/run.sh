@@ -119,7 +119,7 @@ ev gmp-0.8-seed2 gmp-0.8-seed2 --sparsity 0.8
 for t in $TARGETS; do  # the gmp learning-rate sweep, where it was trained (ONLY="gmp-0.9-lr2 ...")
   for lr in lr2 lr3; do [ -d "$OUT/gmp-$t-$lr" ] && ev "gmp-$t-$lr" "gmp-$t-$lr" --sparsity "$t"; done
 done
-for v in $VARIANTS; do
+for v in $VARIANTS ${ACCEPT:-}; do
   [ -d "$OUT/$v" ] || continue
   for t in 0 $TARGETS; do ev "$v-$t" "$v" --sparsity "$t"; done
 done

@@ -14,7 +14,7 @@ out, corpus, F, targets, variants = (Path(sys.argv[1]), Path(sys.argv[2]), int(s
                                      sys.argv[4].split(), sys.argv[5].split())
 variants = [v for v in variants if (out / v / "events.jsonl").exists()]
 primary = variants[0] if variants else None
-accept = [v for v in (sys.argv[6].split() if len(sys.argv) > 6 else []) if v in variants]
+accept = [v for v in (sys.argv[6].split() if len(sys.argv) > 6 else []) if (out / v / "events.jsonl").exists()]
 LRS = [("", "1e-3"), ("-lr2", "2e-3"), ("-lr3", "3e-3")]
 cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
             if l.startswith("model name")), platform.processor())
@@ -139,7 +139,8 @@ print("\n## Cost\n")
 print("| model | passes | optimiser steps | training wall time | passes with D | wall time with D |")
 print("|---|---:|---:|---:|---:|---:|")
 gmp_p = gmp_w = 0
-for run in (["D"] + variants + [f"gmp-{t}" for t in targets] + ["gmp-0.8-seed2"] +
+for run in (["D"] + variants + [v for v in accept if v not in variants] +
+            [f"gmp-{t}" for t in targets] + ["gmp-0.8-seed2"] +
             [f"gmp-{t}{sfx}" for t in targets for sfx, _ in LRS[1:]]):
     if not events(run):
         continue
