@@ -11,7 +11,6 @@
 
 #include "app/cli/command.h"
 #include "app/cli/workers.h"
-#include "core/common/atomic_file.h"
 #include "core/common/error.h"
 #include "core/dist/launcher.h"
 #include "core/dist/world.h"
