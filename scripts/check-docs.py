@@ -46,8 +46,12 @@ def main():
     def path_ok(p):
         if p in tracked_set or p in tracked_dirs:
             return True
-        ignored = subprocess.run(["git", "check-ignore", "-q", "--no-index", p], cwd=ROOT)
-        return ignored.returncode == 0
+        # A generated output need not exist in this checkout (a clean clone has no corpus); git
+        # matches a directory-only pattern ("corpus-*/") only when the path ends in a slash.
+        for q in (p, p.rstrip("/") + "/"):
+            if subprocess.run(["git", "check-ignore", "-q", "--no-index", q], cwd=ROOT).returncode == 0:
+                return True
+        return False
 
     problems = []
     for f in tracked:
