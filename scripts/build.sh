@@ -10,7 +10,7 @@ JOBS=${JOBS:-2}
 # ccache keyed on paths relative to the checkout, so a fresh clone reuses earlier compiles.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 # ccache caches compiles that use the precompiled LibTorch header only with these relaxations.
-export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
+export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime,pch_external_checksum}
 
 bash scripts/install-deps.sh
 

@@ -11,7 +11,8 @@ PACKAGES=(
   xvfb xauth imagemagick fonts-dejavu-core
   portaudio19-dev libsndfile1-dev libsoxr-dev sox
   pulseaudio pulseaudio-utils libasound2-plugins alsa-utils
-  libhdf5-dev hdf5-tools libssl-dev
+  libhdf5-dev hdf5-tools libssl-dev zlib1g-dev
+  asterisk-core-sounds-en-wav asterisk-core-sounds-en
   espeak-ng libespeak-ng-dev flite flite1-dev
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libsentencepiece-dev
   wordnet-base

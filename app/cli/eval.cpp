@@ -25,7 +25,7 @@ struct EvalArgs {
 void run_eval(const EvalArgs& a) {
   LoadedModel m = load_model(a.model);
   const auto subset = resolve_subset(a.data, "test");
-  EvalSet set = EvalSet::Load(read_librispeech(subset), m.bundle().fbank, !globals().quiet && !globals().json);
+  EvalSet set = EvalSet::Load(read_subset(subset), m.bundle().fbank, !globals().quiet && !globals().json);
   EvalOptions opts;
   opts.beam = a.beam;
   opts.progress = !globals().quiet && !globals().json;

@@ -101,8 +101,15 @@ static void transcribe_command(CLI::App& root) {
       ->needs(mic)->capture_default_str();
   c->add_option("--max-utterance", a->mic_args.max_utterance_s, "--mic: longest utterance in seconds")
       ->needs(mic)->capture_default_str();
+  c->add_option("--min-voice", a->mic_args.min_voice_s,
+                "--mic: seconds of voice (voice-activity detector) before an utterance counts as speech; "
+                "words decoded without it are never shown or finalised")
+      ->needs(mic)->capture_default_str();
+  c->add_flag("!--no-voice-gate", a->mic_args.voice_gate,
+              "--mic: no voice-activity gate: silence by --energy-threshold, any decoded word counts as speech")
+      ->needs(mic);
   c->add_option("--energy-threshold", a->mic_args.energy_threshold,
-                "--mic: RMS of a 10 ms frame below which it counts as silence (full scale 1.0)")
+                "--mic --no-voice-gate: RMS of a 10 ms frame below which it counts as silence (full scale 1.0)")
       ->needs(mic)->capture_default_str();
   c->add_option("--kernels", a->kernels,
                 "auto: our dense/CSR/block kernels per layer (CPU); torch: LibTorch; dense: our "

@@ -41,6 +41,8 @@ void run_transcribe_mic(LoadedModel& model, const MicArgs& a) {
   lo.endpoint.no_speech_s = a.no_speech_s;
   lo.endpoint.max_utterance_s = a.max_utterance_s;
   lo.endpoint.energy_threshold = a.energy_threshold;
+  lo.endpoint.voice_gate = a.voice_gate;
+  lo.endpoint.min_voice_s = a.min_voice_s;
   lo.endpoint.Validate();  // ConfigError naming the key, before the device opens
   const bool tty = ::isatty(STDERR_FILENO);
   const bool json = globals().json;

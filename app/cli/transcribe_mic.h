@@ -16,11 +16,14 @@ struct MicArgs {
   double seconds = 0;   // 0 = until Ctrl+C
   double chunk_ms = 320;
   // Endpointing (core/capture/endpoint.h): an utterance ends after this much trailing silence,
-  // is dropped after this much silence with nothing decoded, is cut at this length; a 10 ms
-  // frame is silence under this RMS (full scale 1.0).
+  // is dropped after this much silence without speech, is cut at this length. Speech is what the
+  // voice-activity detector hears (voice_gate), at least min_voice_s of it; without the gate a
+  // 10 ms frame is silence under this RMS (full scale 1.0) and any token counts as speech.
   double endpoint_silence_s = 0.8;
   double no_speech_s = 2.4;
   double max_utterance_s = 20.0;
+  bool voice_gate = true;
+  double min_voice_s = 0.3;
   double energy_threshold = 0.01;
 };
 

@@ -29,6 +29,8 @@ void EndpointConfig::Validate() const {
           "enable the decoder or the energy rule (or both) to measure silence");
   require(std::isfinite(energy_threshold) && energy_threshold > 0 && energy_threshold < 1,
           "energy_threshold", "must lie in (0, 1): an RMS level, full scale 1.0");
+  require(std::isfinite(min_voice_s) && min_voice_s > 0 && min_voice_s < max_utterance_s,
+          "min_voice_s", "must be > 0 seconds and below max_utterance_s (e.g. 0.3)");
 }
 
 std::string EndpointConfig::ToString() const { return ToJson().dump(); }
@@ -36,7 +38,8 @@ std::string EndpointConfig::ToString() const { return ToJson().dump(); }
 nlohmann::json EndpointConfig::ToJson() const {
   return {{"trailing_silence_s", trailing_silence_s}, {"no_speech_s", no_speech_s},
           {"max_utterance_s", max_utterance_s},       {"use_decoder", use_decoder},
-          {"use_energy", use_energy},                 {"energy_threshold", energy_threshold}};
+          {"use_energy", use_energy},                 {"energy_threshold", energy_threshold},
+          {"voice_gate", voice_gate},                 {"min_voice_s", min_voice_s}};
 }
 
 EndpointConfig EndpointConfig::FromJson(const nlohmann::json& j) {
@@ -48,6 +51,8 @@ EndpointConfig EndpointConfig::FromJson(const nlohmann::json& j) {
   f.get("use_decoder", c.use_decoder);
   f.get("use_energy", c.use_energy);
   f.get("energy_threshold", c.energy_threshold);
+  f.get("voice_gate", c.voice_gate);
+  f.get("min_voice_s", c.min_voice_s);
   f.finish();
   c.Validate();
   return c;
@@ -63,9 +68,13 @@ const char* to_string(EndpointRule rule) {
   return "?";
 }
 
-EndpointDetector::EndpointDetector(EndpointConfig config) : config_(config) { config_.Validate(); }
+EndpointDetector::EndpointDetector(EndpointConfig config) : config_(config) {
+  config_.Validate();
+  if (config_.voice_gate) vad_ = std::make_unique<VoiceActivityDetector>();
+}
 
 void EndpointDetector::reset() {
+  if (vad_) vad_->start_segment();  // the room's noise floor carries over
   samples_ = 0;
   frame_fill_ = 0;
   frame_energy_ = 0;
@@ -76,6 +85,7 @@ void EndpointDetector::reset() {
 }
 
 void EndpointDetector::accept_audio(const float* x, size_t n) {
+  if (vad_) vad_->accept_audio(x, n);
   const double threshold_energy = config_.energy_threshold * config_.energy_threshold * kFrame;
   for (size_t i = 0; i < n; ++i) {
     frame_energy_ += double(x[i]) * x[i];
@@ -94,26 +104,32 @@ void EndpointDetector::accept_decoded(int64_t num_tokens, double last_token_s, d
   decoded_s_ = decoded_s;
 }
 
+bool EndpointDetector::voice_detected() const { return !vad_ || vad_->speech_s() >= config_.min_voice_s; }
+
+double EndpointDetector::last_voiced_s() const { return vad_ ? vad_->last_speech_s() : last_voiced_s_; }
+
 bool EndpointDetector::speech_detected() const {
+  if (vad_) return voice_detected();
   return (config_.use_decoder && tokens_ > 0) || (config_.use_energy && last_voiced_s_ >= 0);
 }
+
+double EndpointDetector::audio_silence_s() const { return audio_s() - std::max(0.0, last_voiced_s()); }
 
 double EndpointDetector::trailing_silence_s() const {
   // Each source's silence runs from its last activity to how far it has looked.
   double silence = 1e300;
   if (config_.use_decoder)
     silence = std::min(silence, std::max(0.0, decoded_s_ - (tokens_ > 0 ? last_token_s_ : 0.0)));
-  if (config_.use_energy)
-    silence = std::min(silence, audio_s() - std::max(0.0, last_voiced_s_));
+  if (config_.use_energy) silence = std::min(silence, audio_silence_s());
   return silence;
 }
 
 EndpointRule EndpointDetector::check() const {
   if (audio_s() >= config_.max_utterance_s) return EndpointRule::kMaxLength;
-  const double silence = trailing_silence_s();
   if (speech_detected()) {
-    if (silence >= config_.trailing_silence_s) return EndpointRule::kTrailingSilence;
-  } else if (silence >= config_.no_speech_s) {
+    if (trailing_silence_s() >= config_.trailing_silence_s) return EndpointRule::kTrailingSilence;
+  } else if ((vad_ ? audio_silence_s() : trailing_silence_s()) >= config_.no_speech_s) {
+    // With the gate, words the decoder found without voice do not hold the stream open.
     return EndpointRule::kNoSpeech;
   }
   return EndpointRule::kNone;

@@ -13,10 +13,16 @@
 //   ep.reset();                                       // next utterance
 //
 // "Silence" is measured by the decoder (time since the last token, up to the audio decoded so
-// far) and/or by energy (time since the last 10 ms frame whose RMS exceeded a threshold); with
-// both enabled the trailing silence is the shorter of the two (both must agree that it is
-// quiet), and speech counts as seen when either source saw activity. The energy timeline is
-// tracked even when its rule is off: it gives the end of speech for latency measurements.
+// far) and/or by the audio: with voice_gate (the default) the time since the last speech frame
+// of the voice-activity detector (voice_activity.h), without it the time since the last 10 ms
+// frame whose RMS exceeded energy_threshold. With both sources the trailing silence is the
+// shorter of the two (both must agree that it is quiet). The audio timeline is tracked even when
+// its rule is off: it gives the end of speech for latency measurements.
+//
+// Speech evidence (voice_gate): an utterance counts as speech only once the detector has heard
+// min_voice_s of it; tokens alone never do (a decoder invents words in silence, noise and
+// tones). Without voice, the no-speech rule runs on the audio's silence alone, and whatever
+// ends the utterance, voice_detected() is false: the caller drops it instead of finalising.
 //
 // Not thread-safe: one detector per utterance stream, used by one thread.
 #pragma once
@@ -25,7 +31,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+
+#include "core/capture/voice_activity.h"
 
 namespace omnisparse {
 
@@ -34,8 +43,10 @@ struct EndpointConfig {
   double no_speech_s = 2.4;         // rule 2: silence with nothing decoded: reset
   double max_utterance_s = 20.0;    // rule 3: utterance length cap
   bool use_decoder = true;          // silence = no new tokens
-  bool use_energy = true;           // silence = frames under energy_threshold
-  double energy_threshold = 0.01;   // RMS of a 10 ms frame, full scale 1.0 (-40 dBFS)
+  bool use_energy = true;           // silence = no speech frames (or frames under the threshold)
+  double energy_threshold = 0.01;   // without voice_gate: RMS of a 10 ms frame, full scale 1.0
+  bool voice_gate = true;           // speech = what the voice-activity detector heard
+  double min_voice_s = 0.3;         // seconds of it before an utterance counts as speech
 
   void Validate() const;  // ConfigError naming the key
   std::string ToString() const;
@@ -62,13 +73,19 @@ class EndpointDetector {
 
   double audio_s() const { return samples_ / 16000.0; }
   bool speech_detected() const;
+  // Without voice_gate always true; with it, whether min_voice_s of speech was heard.
+  bool voice_detected() const;
   double trailing_silence_s() const;
-  double last_voiced_s() const { return last_voiced_s_; }  // end of the last voiced frame, -1: none
+  // End of the last voiced frame (speech frame with voice_gate), -1: none.
+  double last_voiced_s() const;
   double last_token_s() const { return tokens_ > 0 ? last_token_s_ : -1; }
   const EndpointConfig& config() const { return config_; }
 
  private:
+  double audio_silence_s() const;
+
   EndpointConfig config_;
+  std::unique_ptr<VoiceActivityDetector> vad_;  // with voice_gate
   int64_t samples_ = 0;
   int frame_fill_ = 0;        // samples in the current partial 10 ms frame
   double frame_energy_ = 0;   // their sum of squares

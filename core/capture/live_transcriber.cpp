@@ -155,6 +155,18 @@ void LiveTranscriber::run() {
     int64_t captured = 0, fed = 0;
     std::vector<float> pending;
 
+    // An utterance ends without a final: a partial on show is withdrawn (empty partial).
+    auto drop = [&](int idx, int64_t end_sample) {
+      Channel& ch = channels[idx];
+      if (!ch.partial.empty()) {
+        LiveEvent e;
+        e.type = LiveEventType::kPartial;
+        e.recognizer = idx;
+        e.time_s = end_sample / kRate;
+        emit(std::move(e));
+      }
+    };
+
     auto finalize = [&](int idx, EndpointRule rule, int64_t end_sample) {
       Channel& ch = channels[idx];
       ch.stream->input_finished();
@@ -163,7 +175,8 @@ void LiveTranscriber::run() {
       const auto done = Clock::now();
       ch.decode_s += seconds(done - t0);
       RecognitionResult r = ch.stream->result();
-      if (!r.tokens.empty()) {
+      // Words without voice (endpoint.h's voice gate) are the decoder's, not the speaker's.
+      if (!r.tokens.empty() && ch.ep.voice_detected()) {
         LiveEvent e;
         e.type = LiveEventType::kFinal;
         e.recognizer = idx;
@@ -181,6 +194,8 @@ void LiveTranscriber::run() {
         ch.fill_totals(e);
         if (options_.keep_audio) e.audio = std::move(ch.audio);
         emit(std::move(e));
+      } else {
+        drop(idx, end_sample);
       }
       ch.restart(end_sample);
     };
@@ -199,7 +214,8 @@ void LiveTranscriber::run() {
         RecognitionResult r = ch.stream->result();
         ch.ep.accept_decoded(int64_t(r.tokens.size()), r.timestamps.empty() ? 0.0 : r.timestamps.back(),
                              ch.stream->seconds_decoded());
-        if (r.text != ch.partial) {
+        // Partials show once the utterance has voice (before that they are the decoder's).
+        if (r.text != ch.partial && ch.ep.voice_detected()) {
           ch.partial = r.text;
           LiveEvent e;
           e.type = LiveEventType::kPartial;
@@ -209,7 +225,10 @@ void LiveTranscriber::run() {
           emit(std::move(e));
         }
         const EndpointRule rule = ch.ep.check();
-        if (rule == EndpointRule::kNoSpeech) ch.restart(end);
+        if (rule == EndpointRule::kNoSpeech) {
+          drop(idx, end);
+          ch.restart(end);
+        }
         else if (rule != EndpointRule::kNone) finalize(idx, rule, end);
       }
       fed = end;

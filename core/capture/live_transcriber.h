@@ -11,8 +11,10 @@
 //   live.wait();         // until max_seconds of audio, a device error, or request_stop()
 //
 // Events, in order: kStarted (device opened) or kError (no device: the message says which
-// inputs exist); then kLevel (~20 per second), kPartial (text changed), kFinal (an utterance
-// ended: by endpointing, at max_seconds or at stop); on device loss a kError; always kStats
+// inputs exist); then kLevel (~20 per second), kPartial (text changed; shown only once the
+// utterance has voice, and withdrawn with an empty text when it ends without a final), kFinal
+// (an utterance with voice ended: by endpointing, at max_seconds or at stop; one without voice
+// gives none, see endpoint.h's voice gate); on device loss a kError; always kStats
 // (one per recognizer) and finally kStopped. --seconds style limits count from the first
 // samples (PulseAudio takes ~2 s to deliver them). Latency of a final = wall time from the end
 // of speech (the last voiced 10 ms frame; the last token when nothing was voiced) to the event.

@@ -2,6 +2,7 @@
 
 #include <sndfile.h>
 
+#include <cmath>
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -13,6 +14,8 @@
 #endif
 
 #include "core/common/error.h"
+#include "core/audio/audio_io.h"
+#include "core/data/manifests.h"
 #include "core/data/transcript.h"
 
 namespace omnisparse {
@@ -57,6 +60,13 @@ std::vector<fs::path> numeric_subdirs(const fs::path& dir) {
 }
 
 bool holds_speakers(const fs::path& dir) { return !numeric_subdirs(dir).empty(); }
+
+// A subset in any format: speaker directories, a Kaldi data directory, a .tsv manifest.
+bool is_subset(const fs::path& p) {
+  std::error_code ec;
+  if (fs::is_regular_file(p, ec)) return is_tsv_manifest(p);
+  return is_kaldi_dir(p) || holds_speakers(p);
+}
 
 struct TransLine {
   std::string id, text;
@@ -173,8 +183,34 @@ std::vector<Utterance> read_librispeech(const fs::path& subset_dir) {
   return out;
 }
 
+std::vector<Utterance> read_subset(const fs::path& subset) {
+  if (is_tsv_manifest(subset)) return read_tsv_manifest(subset);
+  if (is_kaldi_dir(subset)) return read_kaldi_dir(subset);
+  return read_librispeech(subset);
+}
+
+std::vector<float> read_utterance_16k(const Utterance& u) {
+  std::vector<float> x = read_audio_16k(u.audio);
+  if (u.length_s < 0 && u.offset_s == 0) return x;
+  const auto from = static_cast<size_t>(std::llround(u.offset_s * kSampleRate));
+  const size_t n = u.length_s < 0 ? (x.size() > from ? x.size() - from : 0)
+                                  : static_cast<size_t>(std::llround(u.length_s * kSampleRate));
+  if (n == 0 || from + n > x.size() + kSampleRate / 100)  // 10 ms of rounding is tolerated
+    throw FormatError(u.audio, fmt::format("segment {} ({:.2f}-{:.2f} s) lies outside the recording ({:.2f} s)",
+                                           u.id, u.offset_s, u.offset_s + std::max(0.0, u.length_s),
+                                           x.size() / double(kSampleRate)));
+  return std::vector<float>(x.begin() + static_cast<std::ptrdiff_t>(from),
+                            x.begin() + static_cast<std::ptrdiff_t>(std::min(x.size(), from + n)));
+}
+
 fs::path resolve_subset(const fs::path& path, const std::string& default_subset) {
-  if (holds_speakers(path)) return path;
+  if (is_subset(path)) return path;
+  {
+    std::error_code ec;
+    const fs::path tsv = path / (default_subset + ".tsv");
+    if (fs::is_directory(path, ec) && !fs::is_directory(path / default_subset, ec) && is_tsv_manifest(tsv))
+      return tsv;
+  }
   std::vector<std::string> names, matches;
   for (const auto& e : entries(path)) {
     std::error_code ec;
@@ -194,19 +230,23 @@ fs::path resolve_subset(const fs::path& path, const std::string& default_subset)
 }
 
 std::vector<std::pair<std::string, fs::path>> list_subsets(const fs::path& path) {
-  if (holds_speakers(path)) {
+  if (is_subset(path)) {
     const fs::path canon = fs::weakly_canonical(path);
-    return {{canon.filename().string(), path}};
+    return {{canon.stem().string(), path}};
   }
   std::vector<std::pair<std::string, fs::path>> out;
   for (const auto& e : entries(path)) {
     std::error_code ec;
-    if (e.is_directory(ec) && holds_speakers(e.path()))
-      out.emplace_back(e.path().filename().string(), e.path());
+    const std::string name = e.path().filename().string();
+    if (e.is_directory(ec) && (holds_speakers(e.path()) || is_kaldi_dir(e.path())))
+      out.emplace_back(name, e.path());
+    else if (is_tsv_manifest(e.path()) &&
+             (subset_rank(e.path().stem().string()) < 3 || name == "validated.tsv"))
+      out.emplace_back(e.path().stem().string(), e.path());
   }
   if (out.empty())
-    throw IoError(path, "no corpus here (expected speaker directories, or subsets such as "
-                        "train/dev/test holding them)");
+    throw IoError(path, "no corpus here (expected speaker directories, a Kaldi data directory "
+                        "(wav.scp, text), a .tsv manifest, or subsets such as train/dev/test)");
   std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
     return subset_rank(a.first) < subset_rank(b.first);
   });

@@ -52,7 +52,7 @@ CorpusStats corpus_stats(const fs::path& path, const CorpusStatsOptions& options
     SubsetStats s;
     s.name = name;
     s.dir = dir;
-    const auto utts = read_librispeech(dir);
+    const auto utts = read_subset(dir);
     std::set<std::string> spk, words;
     double total = 0;
     s.min_s = utts.front().duration_s;

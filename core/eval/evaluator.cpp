@@ -19,7 +19,7 @@ EvalSet EvalSet::Load(const std::vector<Utterance>& utts, const FbankConfig& fba
   set.feats.reserve(utts.size());
   Progress bar("features", static_cast<int64_t>(utts.size()), progress);
   for (const auto& u : utts) {
-    set.feats.push_back(compute_fbank(read_audio_16k(u.audio), fbank));
+    set.feats.push_back(compute_fbank(read_utterance_16k(u), fbank));
     set.audio_s += u.duration_s;
     bar.tick();
   }

@@ -98,7 +98,7 @@ class Job {
     const fs::path dir = resolve_subset(c_.data, c_.set);
     r_.results = store_->path();
     r_.set = dir.filename().string();
-    set_ = EvalSet::Load(read_librispeech(dir), rm_.bundle.fbank, c_.progress);
+    set_ = EvalSet::Load(read_subset(dir), rm_.bundle.fbank, c_.progress);
     r_.set_utterances = static_cast<int64_t>(set_.size());
     const SubnetResult dense = describe_subnet(rm_, rm_.uniform(0.0), "sweep");
     r_.dense_nonzero = dense.nonzero_params;

@@ -25,7 +25,7 @@ TrainData::TrainData(std::vector<Utterance> utterances, const CharTokenizer& tok
     } catch (const Error& e) {
       throw FormatError(u.audio, std::string("transcript cannot be tokenised: ") + e.what());
     }
-    at::Tensor f = compute_fbank(read_audio_16k(u.audio), fbank_);  // [T, 80]
+    at::Tensor f = compute_fbank(read_utterance_16k(u), fbank_);  // [T, 80]
     if (f.size(0) < 4) throw FormatError(u.audio, "audio shorter than one encoder frame (40 ms)");
     frames_.push_back(f.size(0));
     feats_.push_back(std::move(f));
@@ -114,7 +114,7 @@ Batch BatchProducer::make(const std::vector<size_t>& utts, int64_t epoch, int64_
     std::mt19937_64 rng(seq);
     at::Tensor f;
     if (std::uniform_real_distribution<double>(0, 1)(rng) < cfg_.wave_augment_prob) {
-      auto wav = augment_waveform(read_audio_16k(data_.utterance(i).audio), cfg_.wave_augment, rng);
+      auto wav = augment_waveform(read_utterance_16k(data_.utterance(i)), cfg_.wave_augment, rng);
       f = compute_fbank(wav, data_.fbank());
       if (f.size(0) < 4) f = data_.features(i);  // augmentation made it too short: use clean
     } else {

@@ -267,9 +267,9 @@ class TrainSession {
 
   // --- Data -------------------------------------------------------------------------------------
   void load_data() {
-    auto train_utts = read_librispeech(resolve_subset(cfg_.data, "train"));
+    auto train_utts = read_subset(resolve_subset(cfg_.data, "train"));
     try {
-      dev_utts_ = read_librispeech(resolve_subset(cfg_.data, "dev"));
+      dev_utts_ = read_subset(resolve_subset(cfg_.data, "dev"));
     } catch (const IoError&) {
       // No dev subset: periodic evaluation is skipped (said in the start event).
     }

@@ -30,14 +30,14 @@ mkdir -p "$OUT"
 
 # The supernet variants: name and the omni block of its config (fine-tune settings as gmp's).
 # The primary variant is omni-levels (declared in README.md before it was run). A suffix -lr2 /
-# -lr3 on any run name (supernet or gmp) sets the fine-tune's peak learning rate to 2e-3 / 3e-3
+# -lr3 (any -lrN) on a run name (supernet or gmp) sets the fine-tune's peak learning rate to N e-3
 # instead of 1e-3 (the learning-rate sweep in README.md).
 VARIANTS=${VARIANTS:-"omni-levels omni-levels-w omni-levels-w6 omni-levels-distill omni-levels-k4 omni-levels-w-f03 omni-levels-w-lr2 omni-levels-w-lr3 omni-levels-lr3"}
 ACCEPT=${ACCEPT:-omni-levels-w-lr3}   # acceptance also checked for these (the best recipe so far)
 FRONT=${FRONT:-omni-levels-w-lr3}     # the supernet drawn in front.png
 LEVELS='"members_per_step": 1, "distribution": "levels", "p_dense": 0.2, "ramp_end": 0.2, "freeze_at": 0.5'
 omni_block() {
-  case ${1%-lr[23]} in
+  case ${1%-lr[0-9]} in
     omni-levels)         echo "{$LEVELS, \"level_weights\": []}" ;;
     omni-levels-distill) echo "{$LEVELS, \"level_weights\": [], \"distill_weight\": 1.0}" ;;
     omni-levels-k4)      echo "{$LEVELS, \"level_weights\": [], \"members_per_step\": 4}" ;;
@@ -45,14 +45,15 @@ omni_block() {
     omni-levels-w6)      echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 6]}" ;;
     omni-levels-w-f03)   echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"freeze_at\": 0.3}" ;;
     omni-levels-w-distill) echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"distill_weight\": 1.0}" ;;
+    omni-levels-w-p1)    echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"p_dense\": 0.1}" ;;
     *) echo "unknown variant $1" >&2; exit 1 ;;
   esac
 }
-# The fine-tune settings of a run name: a lower peak rate than D's unless the name says -lr2 or
-# -lr3, no CTC-only phase (D's transducer is trained).
+# The fine-tune settings of a run name: peak rate 1e-3 unless the name ends in -lrN (N e-3),
+# no CTC-only phase (D's transducer is trained).
 fine_tune() {
   local lr=0.001
-  case $1 in *-lr2) lr=0.002 ;; *-lr3) lr=0.003 ;; esac
+  case $1 in *-lr[0-9]) lr=0.00${1: -1} ;; esac
   echo "\"lr\": $lr, \"lr_warmup_steps\": 30, \"ctc_warmup\": 0.0"
 }
 
@@ -70,7 +71,7 @@ train() {
 }
 
 GMP='"gmp": {"start": 0.0, "end": 0.5}'
-# One fine-tune from D by name: a supernet variant, or gmp-<target>[-seed2][-lr2|-lr3].
+# One fine-tune from D by name: a supernet variant, or gmp-<target>[-seed2][-lrN].
 run_named() {
   local name=$1 ft
   ft=$(fine_tune "$name")

@@ -1,5 +1,7 @@
 // Endpointing rules on synthetic timelines: audio as constant-level blocks (silence = zeros,
 // speech = a level well above the threshold) and decoder states as token counts and times.
+// Constant blocks are not voice, so these run the RMS rule (voice_gate off); the gate itself is
+// tested on real speech, noise and tones in voice_activity_test.cpp.
 #include "core/capture/endpoint.h"
 
 #include <gtest/gtest.h>
@@ -37,8 +39,14 @@ Fired feed(EndpointDetector& ep, double seconds, float level, int64_t* tokens = 
   return {};
 }
 
-EndpointConfig energy_only() {
+EndpointConfig no_gate() {
   EndpointConfig c;
+  c.voice_gate = false;
+  return c;
+}
+
+EndpointConfig energy_only() {
+  EndpointConfig c = no_gate();
   c.use_decoder = false;
   return c;
 }
@@ -75,7 +83,7 @@ TEST(Endpoint, ContinuousSpeechEndsAtMaxUtteranceLength) {
 }
 
 TEST(Endpoint, DecoderSilenceCountsFromTheLastTokenToTheDecodedTime) {
-  EndpointConfig c;
+  EndpointConfig c = no_gate();
   c.use_energy = false;
   EndpointDetector ep(c);
   int64_t tokens = 0;
@@ -90,7 +98,7 @@ TEST(Endpoint, DecoderSilenceCountsFromTheLastTokenToTheDecodedTime) {
 }
 
 TEST(Endpoint, DecoderLagDoesNotCountAsSilence) {
-  EndpointConfig c;
+  EndpointConfig c = no_gate();
   c.use_energy = false;
   EndpointDetector ep(c);
   std::vector<float> x(16000 * 2, 0.0f);
@@ -103,13 +111,13 @@ TEST(Endpoint, DecoderLagDoesNotCountAsSilence) {
 }
 
 TEST(Endpoint, WithBothSourcesSilenceNeedsBothToAgree) {
-  EndpointDetector ep(EndpointConfig{});
+  EndpointDetector ep(no_gate());
   int64_t tokens = 0;
   feed(ep, 0.96, 0.3f, &tokens, 0.1);  // speech with tokens up to 0.9 s
   ASSERT_GT(tokens, 0);
   // Noise above the threshold keeps the energy source busy: the decoder alone says silence,
   // so no endpoint until the max length.
-  EndpointConfig c;
+  EndpointConfig c = no_gate();
   c.max_utterance_s = 6.0;
   EndpointDetector noisy(c);
   tokens = 0;
@@ -154,6 +162,10 @@ TEST(Endpoint, ConfigValidationNamesTheKeyAndJsonRoundTrips) {
   bad = {};
   bad.max_utterance_s = 0.5;
   EXPECT_NE(message_of(bad).find("max_utterance_s"), std::string::npos);
+  bad = {};
+  bad.min_voice_s = 0;
+  EXPECT_NE(message_of(bad).find("endpoint.min_voice_s"), std::string::npos);
+  EXPECT_FALSE(EndpointConfig::FromJson({{"voice_gate", false}}).voice_gate);
   EXPECT_THROW(EndpointConfig::FromJson({{"trailing_silence", 1.0}}), ConfigError);
   EXPECT_THROW(EndpointConfig::FromJson({{"use_energy", "yes"}}), ConfigError);
 }

@@ -21,6 +21,7 @@
 #include "core/common/error.h"
 #include "core/stream/wave_stream.h"
 #include "tests/capture/live_test_model.h"
+#include "tests/capture/test_signals.h"
 #include "tests/capture/test_sink.h"
 #include "tests/test_support.h"
 
@@ -123,6 +124,74 @@ TEST(LiveTranscriber, AbFinalsFromTheMicrophoneEqualFileDecodeOfTheCapturedUtter
   float max_level = 0;
   for (const auto& e : log.of(LiveEventType::kLevel)) max_level = std::max(max_level, e.level);
   EXPECT_GT(max_level, 0.1f);
+}
+
+// Issue: a live demo must not invent speech. 30 s each of digital silence, steady room noise and
+// a melody of tones, with a spoken command before, between and after them, through the capture
+// device; the random model emits tokens on all of it. Every command is finalised once; the
+// silence, the noise and the tones give no final (and no partial stays on show).
+TEST(LiveTranscriber, SilenceNoiseAndTonesGiveNoFinalsWhileEveryCommandDoes) {
+  REQUIRE_TEST_SINK();
+  test::TempDir dir;
+  const std::vector<std::string> commands = {"turn on the kitchen lights", "set a timer for ten minutes",
+                                             "what is the weather tomorrow", "play some jazz music"};
+  std::vector<std::vector<float>> spoken;
+  for (size_t i = 0; i < commands.size(); ++i) {
+    std::filesystem::path wav;
+    spoken.push_back(synth_sentence(dir, commands[i], &wav));
+  }
+  const std::vector<float> between[3] = {std::vector<float>(30 * 16000, 0.0f), test::room_noise(30, 0.03, 5), test::melody(30, 6)};
+  std::vector<float> all(16000, 0.0f);
+  std::vector<std::pair<double, double>> said;  // where each command plays, seconds into the file
+  for (size_t i = 0; i < spoken.size(); ++i) {
+    said.emplace_back(all.size() / 16000.0, (all.size() + spoken[i].size()) / 16000.0);
+    all.insert(all.end(), spoken[i].begin(), spoken[i].end());
+    all.insert(all.end(), 16000 * 2, 0.0f);  // the command's own trailing pause
+    if (i < 3) all.insert(all.end(), between[i].begin(), between[i].end());
+  }
+  const auto wav = dir / "session.wav";
+  write_audio(wav, all, 16000);
+  std::vector<float> calibration;
+  for (const auto& x : spoken) calibration.insert(calibration.end(), x.begin(), x.end());
+  ModelBundle bundle = test::live_test_bundle(calibration, 21);
+  WaveRecognizer rec(bundle);
+  // The random model emits tokens on silence, noise and tones too:
+  EXPECT_FALSE(transcribe_samples(rec, between[1], 320).text.empty());
+  EXPECT_FALSE(transcribe_samples(rec, between[2], 320).text.empty());
+
+  test::PrivateSink sink;
+  EventLog log;
+  LiveOptions o;
+  o.max_seconds = all.size() / 16000.0 + 6;
+  LiveTranscriber live({&rec}, o, log.callback());
+  live.start();
+  ASSERT_TRUE(log.wait_for(LiveEventType::kLevel, 15)) << "no audio flowing";
+  test::SinkPlayer player(sink.name(), wav);
+  EXPECT_EQ(player.join(), 0);
+  live.wait();
+  ASSERT_TRUE(log.of(LiveEventType::kError).empty()) << log.of(LiveEventType::kError)[0].text;
+
+  const auto finals = log.of(LiveEventType::kFinal);
+  for (const auto& f : finals)
+    std::printf("final %.2f-%.2f s (%s): \"%s\"\n", f.start_s, f.end_s, to_string(f.rule), f.text.c_str());
+  ASSERT_EQ(finals.size(), commands.size());
+  // The capture timeline lags the file by when playback started: align on the first final.
+  const double lag = finals[0].end_s - said[0].second;
+  for (size_t i = 0; i < finals.size(); ++i) {
+    EXPECT_EQ(finals[i].rule, EndpointRule::kTrailingSilence) << i;
+    EXPECT_FALSE(finals[i].text.empty()) << i;
+    EXPECT_NEAR(finals[i].end_s - lag, said[i].second, 1.5) << "final " << i << " is not command " << i;
+  }
+  // Words appear on screen only while a command is being said.
+  const auto partials = log.of(LiveEventType::kPartial);
+  ASSERT_FALSE(partials.empty());
+  for (const auto& p : partials) {
+    if (p.text.empty()) continue;
+    const double t = p.time_s - lag;
+    bool during = false;
+    for (const auto& [from, to] : said) during = during || (t >= from - 0.5 && t <= to + 1.5);
+    EXPECT_TRUE(during) << "partial \"" << p.text << "\" at " << t << " s of the file";
+  }
 }
 
 TEST(LiveTranscriber, UnknownDeviceReportsAnErrorListingInputsAndStops) {
