@@ -15,18 +15,19 @@
 namespace omnisparse {
 namespace fs = std::filesystem;
 
-bool usable_sentence(const std::string& s) {
+bool usable_sentence(const std::string& s, int min_words) {
   static const CharTokenizer tok;
   if (s.empty() || s.size() > 160 || !tok.can_encode(s)) return false;
   const auto words = 1 + std::count(s.begin(), s.end(), ' ');
-  return words >= 3 && words <= 24;
+  return words >= min_words && words <= 24;
 }
 
 namespace {
 
-void add(SentenceSource& src, std::unordered_set<std::string>& seen, std::string_view raw) {
+void add(SentenceSource& src, std::unordered_set<std::string>& seen, std::string_view raw,
+         int min_words = 3) {
   std::string s = normalize_transcript(raw);
-  if (!usable_sentence(s)) { ++src.rejected; return; }
+  if (!usable_sentence(s, min_words)) { ++src.rejected; return; }
   if (seen.insert(s).second) src.sentences.push_back(std::move(s));
 }
 
@@ -72,12 +73,12 @@ SentenceSource file_sentences(const fs::path& path) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     ++lines;
     const size_t before = src.rejected;
-    add(src, seen, line);
+    add(src, seen, line, 1);  // a user's own lines may be one-word commands
     if (src.rejected > before && example.empty()) example = line.substr(0, 60);
   }
   if (lines == 0) throw FormatError(path, "empty file (expected one sentence per line)");
   if (src.sentences.empty())
-    throw FormatError(path, fmt::format("none of its {} lines is usable (each needs 3-24 words of "
+    throw FormatError(path, fmt::format("none of its {} lines is usable (each needs 1-24 words of "
                                         "letters, apostrophes and spaces after normalisation; e.g. "
                                         "rejected: \"{}\")", lines, example));
   src.description = path.string();

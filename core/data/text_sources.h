@@ -4,7 +4,8 @@
 //   "wordnet"   quoted usage examples from Debian's wordnet-base (/usr/share/wordnet/data.*);
 //   otherwise   a path to a UTF-8 text file, one sentence per line.
 // Every sentence is normalised (transcript.h) and kept only if the character tokenizer can
-// encode it and it has a speakable length (3..24 words, at most 160 characters).
+// encode it and it has a speakable length (3..24 words, at most 160 characters; a text file's
+// lines may also be one or two words: a user's commands, Asterisk's prompts).
 #pragma once
 
 #include <cstdint>
@@ -29,6 +30,6 @@ SentenceSource wordnet_sentences(const std::filesystem::path& dir = "/usr/share/
 SentenceSource file_sentences(const std::filesystem::path& path);
 
 // True when `normalized` is a sentence the synthetic corpus would keep.
-bool usable_sentence(const std::string& normalized);
+bool usable_sentence(const std::string& normalized, int min_words = 3);
 
 }  // namespace omnisparse

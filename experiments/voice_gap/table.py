@@ -7,13 +7,13 @@ out = sys.argv[1]
 rows = [json.loads(l) for l in open(os.path.join(out, "rows.jsonl"))]
 real = json.load(open(os.path.join(out, "real", "prompts.json")))
 print("# Synthetic-to-real gap, vocabulary held equal\n")
+r0 = rows[-1]
 print(f"- real speaker (b): Asterisk's English prompts, one studio-recorded female speaker, 8 kHz "
-      f"resampled to 16 kHz: {real['utterances']} utterances ({real['audio_minutes']:.1f} min) reading "
-      f"the {real['test_texts']} held-out texts of {real['test_texts'] + real['train_texts']} "
-      f"(`omnisparse prompts --heldout 0.33 --seed 1`)")
-print("- synthetic (a): held-out synthetic voices reading the same held-out texts "
-      "(`synth-heldout/test`); training: `synth` over the other texts only (espeak-ng + flite "
-      "training voices)")
+      f"resampled to 16 kHz, reading held-out texts: {r0['b_utts']} utterances; "
+      f"{real['test_texts']} of the {real['test_texts'] + real['train_texts']} unique prompt texts "
+      f"are held out (`omnisparse prompts --heldout 0.33 --seed 1`), those of at most 24 words scored")
+print(f"- synthetic (a): the synthetic voices (espeak-ng variants, flite) reading the same held-out "
+      f"texts: {r0['a_utts']} utterances; training: `synth` over the other texts only")
 print("- model: tiny preset, dense, one worker x one thread on this 2-core VM; greedy decoding")
 print("- the gap is (b) / (a); the target for the final setting is (b) <= 1.5 x (a) with (a) < 15 %\n")
 print("| setting | seed | training | (a) synthetic WER / CER | (b) real WER / CER | gap (b)/(a) |")

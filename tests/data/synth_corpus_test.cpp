@@ -138,9 +138,13 @@ TEST(SynthCorpus, TextFileDomainErrors) {
   } catch (const FormatError& e) {
     EXPECT_NE(std::string(e.what()).find("none of its 2 lines is usable"), std::string::npos) << e.what();
   }
-  std::ofstream(tmp / "ok.txt") << "The quick brown fox jumps.\nRoom 101 is here.\nA B\nShe sells sea shells!\n";
+  std::string long_line;
+  for (int i = 0; i < 25; ++i) long_line += "word ";
+  std::ofstream(tmp / "ok.txt") << "The quick brown fox jumps.\nRoom 101 is here.\nA B\nShe sells sea shells!\nStop.\n"
+                                 << long_line << "\n";
   const auto src = load_sentences((tmp / "ok.txt").string(), 10, 1);
+  // A file's one- and two-word lines are kept (commands, prompts); digits and 25 words are not.
   EXPECT_EQ(std::set<std::string>(src.sentences.begin(), src.sentences.end()),
-            (std::set<std::string>{"the quick brown fox jumps", "she sells sea shells"}));
+            (std::set<std::string>{"the quick brown fox jumps", "she sells sea shells", "a b", "stop"}));
   EXPECT_EQ(src.rejected, 2u);
 }
