@@ -142,8 +142,8 @@ gmp_p = gmp_w = 0
 for run in (["D"] + variants + [v for v in accept if v not in variants] +
             [f"gmp-{t}" for t in targets] + ["gmp-0.8-seed2"] +
             [f"gmp-{t}{sfx}" for t in targets for sfx, _ in LRS[1:]]):
-    if not events(run):
-        continue
+    if not events(run) or not (out / run / "done").exists():
+        continue  # not trained to the end (an interrupted run is not a cost of anything here)
     p, s, w, tp, tw = cost(run)
     if run in [f"gmp-{t}" for t in targets]:
         gmp_p += p
