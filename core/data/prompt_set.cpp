@@ -149,10 +149,11 @@ SpokenForm spoken_form(std::string_view written) {
   }
   std::string text = normalize_transcript(s);
   if (text.empty()) return {"", "annotation only (no words)", ""};
-  if (!CharTokenizer().can_encode(text)) {
+  static const CharTokenizer tokenizer;
+  if (!tokenizer.can_encode(text)) {
     std::string odd;
     for (char c : text)
-      if (!CharTokenizer().can_encode(std::string(1, c)) && odd.find(c) == std::string::npos) odd += c;
+      if (!tokenizer.can_encode(std::string(1, c)) && odd.find(c) == std::string::npos) odd += c;
     return {"", "characters outside the alphabet", odd};
   }
   return {text, "", ""};

@@ -46,6 +46,7 @@ omni_block() {
     omni-levels-w-f03)   echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"freeze_at\": 0.3}" ;;
     omni-levels-w-distill) echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"distill_weight\": 1.0}" ;;
     omni-levels-w-p1)    echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"p_dense\": 0.1}" ;;
+    omni-levels-w-p3)    echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"p_dense\": 0.3}" ;;
     *) echo "unknown variant $1" >&2; exit 1 ;;
   esac
 }
