@@ -32,7 +32,7 @@ mkdir -p "$OUT"
 # The primary variant is omni-levels (declared in README.md before it was run). A suffix -lr2 /
 # -lr3 (any -lrN) on a run name (supernet or gmp) sets the fine-tune's peak learning rate to N e-3
 # instead of 1e-3 (the learning-rate sweep in README.md).
-VARIANTS=${VARIANTS:-"omni-levels omni-levels-w omni-levels-w6 omni-levels-distill omni-levels-k4 omni-levels-w-f03 omni-levels-w-lr2 omni-levels-w-lr3 omni-levels-lr3 omni-levels-w-lr5 omni-levels-w6-lr3"}
+VARIANTS=${VARIANTS:-"omni-levels omni-levels-w omni-levels-w6 omni-levels-distill omni-levels-k4 omni-levels-w-f03 omni-levels-w-lr2 omni-levels-w-lr3 omni-levels-lr3 omni-levels-w-lr5 omni-levels-w6-lr3 omni-levels-w-p1-lr3 omni-levels-w-p3-lr5"}
 ACCEPT=${ACCEPT:-omni-levels-w-lr3}   # acceptance also checked for these (the best recipe so far)
 FRONT=${FRONT:-omni-levels-w-lr3}     # the supernet drawn in front.png
 LEVELS='"members_per_step": 1, "distribution": "levels", "p_dense": 0.2, "ramp_end": 0.2, "freeze_at": 0.5'
