@@ -9,7 +9,8 @@
 #    the held-out texts; real/train-texts.txt and real/test-texts.txt are the two sides' texts.
 # 2. OUT/synth-train: `synth` over the training texts (training voices in its train/dev; none of
 #    the held-out texts). OUT/synth-heldout: `synth` over the held-out texts, all its voices.
-# 3. A dense tiny model trained MINUTES minutes on synth-train (one worker, one thread).
+# 3. A dense tiny model trained MINUTES minutes on synth-train (OMNISPARSE_WORKERS workers of one
+#    thread, default 1).
 # 4. Scores: (a) OUT/a.tsv (synthetic voices reading the held-out texts) and (b) OUT/b.tsv (the
 #    real speaker reading the same texts), WER and CER; a row per setting in OUT/rows.jsonl,
 #    the table in RESULTS.md next to this script.
@@ -65,13 +66,13 @@ fi
 for set in a b; do
   [ -s "$RUN.$set.json" ] || "$BIN" --json -q eval --run "$RUN" --data "$OUT/$set.tsv" --out "$RUN.eval-$set" > "$RUN.$set.json"
 done
-python3 - "$RUN" "$SETTING" "$SEED" "$MINUTES" "$OUT/rows.jsonl" <<'PY'
+python3 - "$RUN" "$SETTING" "$SEED" "$MINUTES" "$OUT/rows.jsonl" "$OMNISPARSE_WORKERS" <<'PY'
 import json, sys
-run, setting, seed, minutes, rows = sys.argv[1:]
+run, setting, seed, minutes, rows, workers = sys.argv[1:]
 a, b = (json.load(open(f"{run}.{s}.json")) for s in "ab")
 ev = [json.loads(l) for l in open(f"{run}/events.jsonl")]
 steps = max((e.get("step", 0) for e in ev if e.get("type") == "step"), default=0)
-row = {"setting": setting, "seed": int(seed), "minutes": float(minutes), "steps": steps,
+row = {"setting": setting, "seed": int(seed), "minutes": float(minutes), "steps": steps, "workers": int(workers),
        "a_wer": a["wer"], "a_cer": a["cer"], "a_utts": a["utterances"],
        "b_wer": b["wer"], "b_cer": b["cer"], "b_utts": b["utterances"]}
 old = [json.loads(l) for l in open(rows)] if __import__("os").path.exists(rows) else []

@@ -14,12 +14,12 @@ print(f"- real speaker (b): Asterisk's English prompts, one studio-recorded fema
       f"are held out (`omnisparse prompts --heldout 0.33 --seed 1`), those of at most 24 words scored")
 print(f"- synthetic (a): the synthetic voices (espeak-ng variants, flite) reading the same held-out "
       f"texts: {r0['a_utts']} utterances; training: `synth` over the other texts only")
-print("- model: tiny preset, dense, one worker x one thread on this 2-core VM; greedy decoding")
+print("- model: tiny preset, dense, trained on this 2-core VM (workers x one thread each); greedy decoding")
 print("- the gap is (b) / (a); the target for the final setting is (b) <= 1.5 x (a) with (a) < 15 %\n")
 print("| setting | seed | training | (a) synthetic WER / CER | (b) real WER / CER | gap (b)/(a) |")
 print("|---|---:|---|---:|---:|---:|")
 for r in rows:
     gap = r["b_wer"] / r["a_wer"] if r["a_wer"] > 0 else float("inf")
-    print(f"| {r['setting']} | {r['seed']} | {r['minutes']:g} min, {r['steps']} steps | "
+    print(f"| {r['setting']} | {r['seed']} | {r['minutes']:g} min, {r.get('workers', 1)} worker(s), {r['steps']} steps | "
           f"{100 * r['a_wer']:.1f} / {100 * r['a_cer']:.1f} % | {100 * r['b_wer']:.1f} / "
           f"{100 * r['b_cer']:.1f} % | {gap:.2f}x |")
