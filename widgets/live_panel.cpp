@@ -2,6 +2,8 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -30,6 +32,9 @@ LivePanel::LivePanel(QWidget* parent) : QWidget(parent), session_(new LiveSessio
   top->addWidget(device_, 1);
   refresh_ = new QPushButton("Refresh");
   top->addWidget(refresh_);
+  file_ = new QPushButton("File...");
+  file_->setToolTip("Play an audio file through the live path at real-time pace instead of a microphone");
+  top->addWidget(file_);
   ab_ = new QCheckBox("A/B");
   ab_->setToolTip("Two sub-networks on the same captured audio, side by side");
   top->addWidget(ab_);
@@ -69,6 +74,12 @@ LivePanel::LivePanel(QWidget* parent) : QWidget(parent), session_(new LiveSessio
   root->addLayout(columns, 1);
 
   connect(refresh_, &QPushButton::clicked, this, &LivePanel::refreshDevices);
+  connect(file_, &QPushButton::clicked, this, [this] {
+    const QString path = QFileDialog::getOpenFileName(
+        this, "Audio file to play", QString(),
+        "Audio (*.wav *.flac *.ogg *.mp3 *.opus);;All files (*)");
+    if (!path.isEmpty()) setInputFile(path);
+  });
   connect(start_, &QPushButton::clicked, this, [this] { isRunning() ? stop() : start(); });
   connect(ab_, &QCheckBox::toggled, this, [this] { updateControls(); });
   connect(session_, &LiveSession::update, this, &LivePanel::onUpdate);
@@ -164,6 +175,13 @@ void LivePanel::setDeviceId(const QString& id) {
   else device_->setEditText(id);
 }
 
+void LivePanel::setInputFile(const QString& path) {
+  const QString id = "file:" + QFileInfo(path).absoluteFilePath();
+  if (device_->findText(id) < 0) device_->addItem(id);
+  device_->setCurrentIndex(device_->findText(id));
+  setMessage(QString("Start plays %1 at real-time pace").arg(QFileInfo(path).fileName()), false);
+}
+
 void LivePanel::start() {
   if (isRunning()) return;
   if (run_dir_.isEmpty()) {
@@ -195,8 +213,12 @@ void LivePanel::onUpdate(const LiveUpdate& u) {
   Side* s = (u.recognizer == 0 || u.recognizer == 1) ? &sides_[u.recognizer] : nullptr;
   switch (u.type) {
     case LiveUpdate::Started:
-      QSettings().setValue(kDeviceKey, u.text);  // the device that really opened
-      setMessage(QString("Listening on %1").arg(u.text), false);
+      if (u.text.startsWith("file:")) {
+        setMessage(QString("Playing %1").arg(u.text.mid(5)), false);
+      } else {
+        QSettings().setValue(kDeviceKey, u.text);  // the device that really opened
+        setMessage(QString("Listening on %1").arg(u.text), false);
+      }
       break;
     case LiveUpdate::Level:
       meter_->setValue(int(std::lround(std::min(1.0f, u.level) * 100)));
@@ -247,6 +269,7 @@ void LivePanel::updateControls() {
   start_->setText(running ? "Stop" : "Start");
   device_->setEnabled(!running);
   refresh_->setEnabled(!running);
+  file_->setEnabled(!running);
   ab_->setEnabled(!running);
   for (Side& s : sides_) s.picker->setEnabled(!running);
   sides_[1].box->setVisible(ab_->isChecked());

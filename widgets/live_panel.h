@@ -1,6 +1,8 @@
 // Live panel: transcribe the microphone with a sub-network of the current run. A device picker
 // (by "host API/name", remembered in QSettings under live/device; editable, so any name that
-// `omnisparse devices` would match works), a level meter, start/stop, and per side (A, and B
+// `omnisparse devices` would match works), or an audio file ("File..." adds it as the input
+// "file:PATH": played at real-time pace through the same path, for a demo without a
+// microphone or to audition a recording on A and B), a level meter, start/stop, and per side (A, and B
 // in A/B mode) the transcript of finals plus the current partial, RTF and end-of-speech
 // latency. The sub-network is the one selected in the Pareto panel or a uniform sparsity.
 // All decoding runs in a LiveSession (facade) thread; results arrive as queued signals.
@@ -36,6 +38,8 @@ class LivePanel : public QWidget {
   QStringList deviceIds() const;     // as listed
   QString deviceId() const;          // what start() will open (may be typed)
   void setDeviceId(const QString& id);
+  // Makes the audio file the input (listed as "file:PATH"; what the File... button does).
+  void setInputFile(const QString& path);
   void setAbMode(bool on);
   void setSparsity(int side, double sparsity);  // picks a uniform level in picker A or B
 
@@ -72,7 +76,7 @@ class LivePanel : public QWidget {
   QString selected_id_, selected_label_;
   LiveSession* session_;
   QComboBox* device_;
-  QPushButton *refresh_, *start_;
+  QPushButton *refresh_, *file_, *start_;
   QCheckBox* ab_;
   QProgressBar* meter_;
   QLabel* message_;

@@ -1,6 +1,7 @@
 #include "widgets/pareto_panel.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -12,6 +13,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QSignalBlocker>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTableView>
@@ -91,6 +93,14 @@ ParetoPanel::ParetoPanel(QWidget* parent) : QWidget(parent) {
   show_parent_->setChecked(true);
   show_parent_->hide();
   connect(show_parent_, &QCheckBox::toggled, this, [this] { rebuild(); });
+  set_ = new QComboBox(this);
+  set_->setObjectName("evaluation_set");
+  set_->setToolTip("Evaluation set the plot and table show (sets scored by omnisparse pareto --also)");
+  set_->hide();
+  connect(set_, &QComboBox::currentIndexChanged, this, [this] {
+    sel_run_ = sel_row_ = -1;  // row indices differ between sets
+    rebuild();
+  });
   progress_ = new QProgressBar(this);
   progress_->setRange(0, 100);
   progress_->setMaximumWidth(220);
@@ -128,7 +138,7 @@ ParetoPanel::ParetoPanel(QWidget* parent) : QWidget(parent) {
   }
   auto* bar = new QHBoxLayout();
   for (QWidget* w :
-       std::initializer_list<QWidget*>{sweep_, search_, save_, export_, show_parent_, progress_})
+       std::initializer_list<QWidget*>{sweep_, search_, save_, export_, set_, show_parent_, progress_})
     bar->addWidget(w);
   bar->addWidget(status_, 1);
   auto* layout = new QVBoxLayout(this);
@@ -313,9 +323,35 @@ void ParetoPanel::updateWatches() {
   }
 }
 
+void ParetoPanel::refreshSets() {
+  QStringList sets;
+  for (const RunResults& r : runs_)
+    for (const QString& s : r.sets)
+      if (!sets.contains(s)) sets << s;
+  const QString chosen = evaluationSet();
+  const QSignalBlocker block(set_);
+  set_->clear();
+  // Item 0: each run's main set; then every other set by name.
+  set_->addItem(sets.isEmpty() ? QString("dev") : sets.front(), QString());
+  for (int i = 1; i < sets.size(); ++i) set_->addItem(sets[i], sets[i]);
+  const int at = set_->findData(chosen);
+  set_->setCurrentIndex(at >= 0 ? at : 0);
+  set_->setVisible(sets.size() > 1);
+}
+
+QString ParetoPanel::evaluationSet() const { return set_->currentData().toString(); }
+
+void ParetoPanel::setEvaluationSet(const QString& set) {
+  const int at = set.isEmpty() ? 0 : set_->findData(set);
+  if (at >= 0) set_->setCurrentIndex(at);
+}
+
 void ParetoPanel::rebuild() {
+  refreshSets();
+  const QString set = evaluationSet();
   shown_ = runs_;
   if (show_parent_->isChecked()) shown_ += parents_;
+  for (RunResults& r : shown_) r = with_set(r, set);
   // Two runs named alike ("a/run", "b/run") are told apart by their parent directory.
   QStringList names;
   for (const RunResults& r : shown_) names << r.name;
@@ -332,6 +368,7 @@ void ParetoPanel::rebuild() {
                    i >= runs_.size() ? Qt::DashLine : Qt::SolidLine});
   }
   draw_pareto(plot_, series);
+  if (!set.isEmpty()) plot_->yAxis->setLabel(QString("WER on %1 (%)").arg(set));
   highlight_ = plot_->addGraph();
   highlight_->setLineStyle(QCPGraph::lsNone);
   highlight_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(Qt::black, 2.5),

@@ -16,6 +16,7 @@
 class QCustomPlot;
 class QCPGraph;
 class QCheckBox;
+class QComboBox;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
@@ -52,6 +53,12 @@ class ParetoPanel : public QWidget {
   const QVector<QVector<bool>>& front() const { return front_; }
   // The "Parent's one-shot pruning" check box (hidden when no open run has a parent run).
   QCheckBox* parentToggle() const { return show_parent_; }
+  // Which evaluation set the plot and table show (hidden while the runs have only one): each
+  // run's main set ("dev") by default; another (a real-voice set scored by `pareto --also`)
+  // shows only the rows evaluated on it, with its front.
+  QComboBox* setChooser() const { return set_; }
+  void setEvaluationSet(const QString& set);  // "" = each run's main set
+  QString evaluationSet() const;
 
   // Selects row `row` of run `run` (-1, -1 clears) in the plot and the table.
   void select(int run, int row);
@@ -81,6 +88,7 @@ class ParetoPanel : public QWidget {
 
  private:
   void rebuild();
+  void refreshSets();
   void refreshParents();
   void updateHighlight();
   void syncTable();
@@ -106,6 +114,7 @@ class ParetoPanel : public QWidget {
   QLineEdit* filter_;
   QPushButton *sweep_, *search_, *save_, *export_;
   QCheckBox* show_parent_;
+  QComboBox* set_;
   QProgressBar* progress_;
   QLabel* status_;
   ChildJob job_;

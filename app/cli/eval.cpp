@@ -1,4 +1,5 @@
-// omnisparse eval: WER/CER with I/D/S of a run's model (any sub-network) or an exported model.
+// omnisparse eval: WER/CER with I/D/S of a run's model (any sub-network) or an exported model,
+// on one or more sets (a block, or with --json a line, per set).
 #include <cstdio>
 #include <iostream>
 
@@ -17,14 +18,14 @@ namespace {
 
 struct EvalArgs {
   ModelSourceArgs model;
-  std::string data, out;
+  std::vector<std::string> data;
+  std::string out;
   int beam = 0;
   int worst = 5;
 };
 
-void run_eval(const EvalArgs& a) {
-  LoadedModel m = load_model(a.model);
-  const auto subset = resolve_subset(a.data, "test");
+void eval_one(LoadedModel& m, const EvalArgs& a, const std::string& data, bool several) {
+  const auto subset = resolve_subset(data, "test");
   EvalSet set = EvalSet::Load(read_subset(subset), m.bundle().fbank, !globals().quiet && !globals().json);
   EvalOptions opts;
   opts.beam = a.beam;
@@ -32,7 +33,12 @@ void run_eval(const EvalArgs& a) {
   EvalReport r = evaluate(m.bundle(), set, opts);
 
   // sclite-style hyp/ref files next to the model (or in --out).
-  std::filesystem::path out = a.out.empty() ? m.default_output_dir() / ("eval-" + subset.filename().string() + "-" + m.tag())
+  // With several sets, --out holds one folder per set.
+  const std::string set_name =
+      subset.extension() == ".tsv" ? subset.stem().string() : subset.filename().string();
+  const std::string name = "eval-" + set_name + "-" + m.tag();
+  std::filesystem::path out = a.out.empty() ? m.default_output_dir() / name
+                              : several     ? std::filesystem::path(a.out) / name
                                             : std::filesystem::path(a.out);
   std::vector<std::pair<std::string, std::string>> hyp, ref;
   for (const auto& u : r.utterances) {
@@ -51,7 +57,7 @@ void run_eval(const EvalArgs& a) {
                         {"char_sub", c.sub}, {"char_del", c.del}, {"char_ins", c.ins}, {"ref_chars", c.ref},
                         {"rtf", r.rtf}, {"audio_s", r.audio_s}, {"decode_s", r.decode_s},
                         {"beam", a.beam}, {"nnz", m.nonzero_params()}, {"trn_dir", out.string()}};
-    std::cout << j.dump() << "\n";
+    std::cout << j.dump() << "\n" << std::flush;  // one line per set
     return;
   }
   std::cout << fmt::format("model   {}\ndata    {} ({} utterances, {:.1f} min)\n", m.description(),
@@ -73,13 +79,24 @@ void run_eval(const EvalArgs& a) {
   }
 }
 
+void run_eval(const EvalArgs& a) {
+  LoadedModel m = load_model(a.model);
+  for (size_t i = 0; i < a.data.size(); ++i) {
+    if (i > 0 && !globals().json) std::cout << "\n";
+    eval_one(m, a, a.data[i], a.data.size() > 1);
+  }
+}
+
 }  // namespace
 
 static void eval_command(CLI::App& root) {
   auto a = std::make_shared<EvalArgs>();
   CLI::App* c = root.add_subcommand("eval", "Word/character error rates (with S/D/I) on a data set");
   add_model_source_options(c, a->model);
-  c->add_option("--data", a->data, "Corpus root (uses test/) or a subset directory")->required();
+  c->add_option("--data", a->data,
+                "Corpus root (uses test/), a subset directory or a manifest; repeat to score "
+                "several sets with one model load")
+      ->required();
   c->add_option("--beam", a->beam, "Beam size; 0 or 1 = greedy")->capture_default_str();
   c->add_option("--out", a->out, "Directory for hyp.trn/ref.trn (default: in the run or next to the model)");
   c->add_option("--worst", a->worst, "Show the N worst utterances with alignments")->capture_default_str();

@@ -44,19 +44,56 @@ std::string bytes(int64_t n) {
 
 }  // namespace
 
-void print_front_table(std::ostream& out, const ParetoJobReport& r) {
-  out << fmt::format("Pareto front on {} ({} utterances): {} of {} sub-networks\n", r.set,
-                     r.set_utterances, r.front.size(), r.rows);
+namespace {
+
+void print_front(std::ostream& out, const ParetoJobReport& r, const std::string& set,
+                 int64_t utterances, int64_t rows, const std::vector<SubnetResult>& front) {
+  out << fmt::format("Pareto front on {} ({} utterances): {} of {} sub-networks\n", set,
+                     utterances, front.size(), rows);
   out << fmt::format("{:<12} {:<30} {:>9} {:>7} {:>9} {:>7} {:>7} {:>7}\n", "id", "label", "nnz",
                      "% dense", "bytes", "WER %", "CER %", "RTF");
-  for (const SubnetResult& s : r.front) {
+  for (const SubnetResult& s : front) {
     std::string label = s.label.size() > 30 ? s.label.substr(0, 29) + "~" : s.label;
     const double frac = r.dense_nonzero ? double(s.nonzero_params) / double(r.dense_nonzero) : NAN;
     out << fmt::format("{:<12} {:<30} {:>9} {:>7} {:>9} {:>7} {:>7} {:>7}\n", s.id, label,
                        count(s.nonzero_params), percent(frac), bytes(s.bytes_sparse),
-                       percent(wer_on(s, r.set)), percent(wer_on(s, r.set, true)),
+                       percent(wer_on(s, set)), percent(wer_on(s, set, true)),
                        std::isnan(s.rtf) ? "-" : fmt::format("{:.4f}", s.rtf));
   }
+}
+
+nlohmann::json front_json(const ParetoJobReport& r, const std::string& set,
+                          const std::vector<SubnetResult>& rows) {
+  nlohmann::json front = nlohmann::json::array();
+  for (const SubnetResult& s : rows) {
+    front.push_back({{"id", s.id},
+                     {"label", s.label},
+                     {"source", s.source},
+                     {"nnz", s.nnz},
+                     {"nonzero_params", s.nonzero_params},
+                     {"total_params", s.total_params},
+                     {"fraction_of_dense", r.dense_nonzero ? double(s.nonzero_params) / double(r.dense_nonzero) : 0.0},
+                     {"bytes_dense", s.bytes_dense},
+                     {"bytes_sparse", s.bytes_sparse},
+                     {"wer", wer_on(s, set)},
+                     {"cer", wer_on(s, set, true)},
+                     {"rtf", std::isnan(s.rtf) ? nlohmann::json() : nlohmann::json(s.rtf)},
+                     {"latency_ms", std::isnan(s.latency_ms) ? nlohmann::json() : nlohmann::json(s.latency_ms)},
+                     {"config", nlohmann::json::parse(s.config_json)}});
+  }
+  return front;
+}
+
+}  // namespace
+
+void print_front_table(std::ostream& out, const ParetoJobReport& r) {
+  print_front(out, r, r.set, r.set_utterances, r.rows, r.front);
+  for (const SetFront& f : r.also) {
+    out << "\n";
+    print_front(out, r, f.set, f.set_utterances, f.rows, f.front);
+    out << fmt::format("({}: {}; {} evaluated now)\n", f.set, f.data.string(), f.evaluated);
+  }
+  if (!r.also.empty()) out << "\n";
   for (const SearchSummary& q : r.searches) {
     out << fmt::format("search budget {} ({} {}): best {} WER {:.2f} % on {}; {} evaluated, {} "
                        "from results.h5\n",
@@ -69,23 +106,11 @@ void print_front_table(std::ostream& out, const ParetoJobReport& r) {
 }
 
 nlohmann::json report_json(const ParetoJobReport& r) {
-  nlohmann::json front = nlohmann::json::array();
-  for (const SubnetResult& s : r.front) {
-    front.push_back({{"id", s.id},
-                     {"label", s.label},
-                     {"source", s.source},
-                     {"nnz", s.nnz},
-                     {"nonzero_params", s.nonzero_params},
-                     {"total_params", s.total_params},
-                     {"fraction_of_dense", r.dense_nonzero ? double(s.nonzero_params) / double(r.dense_nonzero) : 0.0},
-                     {"bytes_dense", s.bytes_dense},
-                     {"bytes_sparse", s.bytes_sparse},
-                     {"wer", wer_on(s, r.set)},
-                     {"cer", wer_on(s, r.set, true)},
-                     {"rtf", std::isnan(s.rtf) ? nlohmann::json() : nlohmann::json(s.rtf)},
-                     {"latency_ms", std::isnan(s.latency_ms) ? nlohmann::json() : nlohmann::json(s.latency_ms)},
-                     {"config", nlohmann::json::parse(s.config_json)}});
-  }
+  const nlohmann::json front = front_json(r, r.set, r.front);
+  nlohmann::json also = nlohmann::json::array();
+  for (const SetFront& f : r.also)
+    also.push_back({{"set", f.set}, {"data", f.data.string()}, {"set_utterances", f.set_utterances},
+                    {"rows", f.rows}, {"evaluated", f.evaluated}, {"front", front_json(r, f.set, f.front)}});
   nlohmann::json searches = nlohmann::json::array();
   for (const SearchSummary& q : r.searches) {
     searches.push_back({{"budget", q.budget_text},
@@ -103,6 +128,7 @@ nlohmann::json report_json(const ParetoJobReport& r) {
           {"evaluated", r.evaluated},      {"cached", r.cached},
           {"rows", r.rows},                {"dense_nonzero", r.dense_nonzero},
           {"front", front},                {"searches", searches},
+          {"also", also},
           {"training_cost", r.cost.to_json()}};
 }
 
@@ -159,6 +185,7 @@ namespace {
 
 struct ParetoArgs {
   ParetoJobConfig job;
+  std::vector<std::string> also;
   std::string search, metric = "nnz", plot;
   bool no_sweep = false;
 };
@@ -173,6 +200,7 @@ void run_pareto(ParetoArgs& a) {
   if (a.metric == "bytes") c.budget_metric = SizeMetric::kBytes;
   else if (a.metric != "nnz") throw InvalidArgument("--budget-metric must be nnz or bytes");
   c.sweep = !a.no_sweep;
+  for (const std::string& x : a.also) c.also.push_back(parse_extra_eval_set(x));
   c.progress = !globals().quiet && !globals().json;
   c.eval.progress = false;
   c.stream_timing = time_subnet_streaming;  // RTF and chunk latency as `transcribe` streams
@@ -202,6 +230,10 @@ static void pareto_command(CLI::App& root) {
   c->add_option("--run", j.run, "Run directory")->required();
   c->add_option("--data", j.data, "Corpus root or a subset directory")->required();
   c->add_option("--set", j.set, "Subset of --data to evaluate on")->capture_default_str();
+  c->add_option("--also", a->also,
+                "More evaluation sets, NAME=PATH or PATH (a corpus, subset or manifest, e.g. "
+                "real=voices/test): the sweep and each search's winner are scored on each, with "
+                "a front per set (repeat for more)");
   c->add_option("--levels", j.levels, "Uniform sparsity levels to sweep (default: the run's ladder)")
       ->delimiter(',');
   c->add_flag("--no-sweep", a->no_sweep, "Skip the uniform sweep (search only)");

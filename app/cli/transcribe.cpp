@@ -27,6 +27,7 @@ struct TranscribeArgs {
 };
 
 void run_transcribe(TranscribeArgs& a) {
+  if (!a.mic_args.file.empty()) a.mic = true;  // --realtime: the live path, fed by a file
   if (a.mic) {
     LoadedModel m = load_model(a.model);
     a.mic_args.chunk_ms = a.chunk_ms;
@@ -83,43 +84,70 @@ void run_transcribe(TranscribeArgs& a) {
 
 static void transcribe_command(CLI::App& root) {
   auto a = std::make_shared<TranscribeArgs>();
-  CLI::App* c = root.add_subcommand("transcribe", "Streaming transcription of audio files or a microphone (--mic)");
+  CLI::App* c = root.add_subcommand("transcribe", "Streaming transcription of audio files, a microphone (--mic) or a file at real-time pace (--realtime)");
   add_model_source_options(c, a->model);
-  auto* files = c->add_option("files", a->files, "Audio files (WAV/FLAC, any rate and channel count)");
+  auto* files =
+      c->add_option("files", a->files, "Audio files (WAV/FLAC, any rate and channel count)");
   auto* mic = c->add_flag("--mic", a->mic, "Transcribe live from an audio input (finals on stdout)")
                   ->excludes(files);
+  auto* realtime =
+      c->add_option(
+           "--realtime", a->mic_args.file,
+           "Play this audio file through the live path (endpointing, partials) at real-time pace")
+          ->check(CLI::ExistingFile)
+          ->excludes(mic)
+          ->excludes(files);
+  c->add_option("--pace", a->mic_args.pace, "--realtime: playback speed (1 = real time)")
+      ->needs(realtime)
+      ->capture_default_str();
+  c->add_option("--chunk-ms", a->chunk_ms, "Streaming chunk size in ms")->capture_default_str();
+  std::vector<CLI::Option*> live_only;  // endpointing and limits: --mic or --realtime
   c->add_option("--device", a->mic_args.device, "Input device for --mic (see `omnisparse devices`)")
       ->needs(mic);
-  c->add_option("--seconds", a->mic_args.seconds, "Stop --mic after this much audio (0 = Ctrl+C)")
-      ->needs(mic)->capture_default_str();
-  c->add_option("--chunk-ms", a->chunk_ms, "Streaming chunk size in ms")->capture_default_str();
-  c->add_option("--endpoint-silence", a->mic_args.endpoint_silence_s,
-                "--mic: seconds of trailing silence that end an utterance")
-      ->needs(mic)->capture_default_str();
-  c->add_option("--no-speech", a->mic_args.no_speech_s,
-                "--mic: seconds of silence with nothing decoded before the stream resets")
-      ->needs(mic)->capture_default_str();
-  c->add_option("--max-utterance", a->mic_args.max_utterance_s, "--mic: longest utterance in seconds")
-      ->needs(mic)->capture_default_str();
-  c->add_option("--min-voice", a->mic_args.min_voice_s,
-                "--mic: seconds of voice (voice-activity detector) before an utterance counts as speech; "
-                "words decoded without it are never shown or finalised")
-      ->needs(mic)->capture_default_str();
-  c->add_flag("!--no-voice-gate", a->mic_args.voice_gate,
-              "--mic: no voice-activity gate: silence by --energy-threshold, any decoded word counts as speech")
-      ->needs(mic);
-  c->add_option("--energy-threshold", a->mic_args.energy_threshold,
-                "--mic --no-voice-gate: RMS of a 10 ms frame below which it counts as silence (full scale 1.0)")
-      ->needs(mic)->capture_default_str();
+  live_only.push_back(
+      c->add_option("--seconds", a->mic_args.seconds,
+                    "Stop --mic/--realtime after this much audio (0 = Ctrl+C / the file's end)")
+          ->capture_default_str());
+  live_only.push_back(
+      c->add_option("--endpoint-silence", a->mic_args.endpoint_silence_s,
+                    "--mic/--realtime: seconds of trailing silence that end an utterance")
+          ->capture_default_str());
+  live_only.push_back(
+      c->add_option(
+           "--no-speech", a->mic_args.no_speech_s,
+           "--mic/--realtime: seconds of silence with nothing decoded before the stream resets")
+          ->capture_default_str());
+  live_only.push_back(c->add_option("--max-utterance", a->mic_args.max_utterance_s,
+                                    "--mic/--realtime: longest utterance in seconds")
+                          ->capture_default_str());
+  live_only.push_back(c->add_option("--min-voice", a->mic_args.min_voice_s,
+                                    "--mic/--realtime: seconds of voice (voice-activity detector) "
+                                    "before an utterance counts as speech; "
+                                    "words decoded without it are never shown or finalised")
+                          ->capture_default_str());
+  live_only.push_back(c->add_flag("!--no-voice-gate", a->mic_args.voice_gate,
+                                  "--mic/--realtime: no voice-activity gate: silence by "
+                                  "--energy-threshold, any decoded word counts as speech"));
+  live_only.push_back(c->add_option("--energy-threshold", a->mic_args.energy_threshold,
+                                    "--no-voice-gate: RMS of a 10 ms frame below which it counts "
+                                    "as silence (full scale 1.0)")
+                          ->capture_default_str());
   c->add_option("--kernels", a->kernels,
                 "auto: our dense/CSR/block kernels per layer (CPU); torch: LibTorch; dense: our "
                 "kernels, all layers dense")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, Kernels>{
-              {"auto", Kernels::kAuto}, {"torch", Kernels::kTorch}, {"dense", Kernels::kDense}},
-          CLI::ignore_case).description("auto|torch|dense"))
+      ->transform(
+          CLI::CheckedTransformer(
+              std::map<std::string, Kernels>{
+                  {"auto", Kernels::kAuto}, {"torch", Kernels::kTorch}, {"dense", Kernels::kDense}},
+              CLI::ignore_case)
+              .description("auto|torch|dense"))
       ->default_str("auto");
-  c->callback([a] { run_transcribe(*a); });
+  c->callback([a, live_only] {
+    for (CLI::Option* o : live_only)
+      if (o->count() > 0 && !a->mic && a->mic_args.file.empty())
+        throw InvalidArgument(o->get_name() + " needs --mic or --realtime FILE");
+    run_transcribe(*a);
+  });
 }
 OMNISPARSE_COMMAND(60, transcribe_command);
 

@@ -35,6 +35,8 @@ void run_transcribe_mic(LoadedModel& model, const MicArgs& a) {
   WaveRecognizer rec(model.bundle(), so);
   LiveOptions lo;
   lo.device = a.device;
+  lo.file = a.file;
+  lo.pace = a.pace;
   lo.max_seconds = a.seconds;
   lo.chunk_ms = a.chunk_ms;
   lo.endpoint.trailing_silence_s = a.endpoint_silence_s;
@@ -43,7 +45,7 @@ void run_transcribe_mic(LoadedModel& model, const MicArgs& a) {
   lo.endpoint.energy_threshold = a.energy_threshold;
   lo.endpoint.voice_gate = a.voice_gate;
   lo.endpoint.min_voice_s = a.min_voice_s;
-  lo.endpoint.Validate();  // ConfigError naming the key, before the device opens
+  lo.Validate();  // ConfigError naming the key, before the device opens
   const bool tty = ::isatty(STDERR_FILENO);
   const bool json = globals().json;
   std::fprintf(stderr, "transcribe: %s, chunk %.0f ms, %s; endpoint %s\n",
@@ -61,9 +63,14 @@ void run_transcribe_mic(LoadedModel& model, const MicArgs& a) {
     };
     switch (e.type) {
       case LiveEventType::kStarted:
-        std::fprintf(stderr, "transcribe: listening on %s (%d Hz)%s\n", e.text.c_str(),
-                     e.sample_rate, a.seconds > 0 ? fmt::format(" for {:g} s", a.seconds).c_str()
-                                                   : ", Ctrl+C to stop");
+        if (!a.file.empty())
+          std::fprintf(stderr, "transcribe: playing %s (%d Hz) at %gx real time%s\n", a.file.c_str(),
+                       e.sample_rate, a.pace,
+                       a.seconds > 0 ? fmt::format(", first {:g} s", a.seconds).c_str() : "");
+        else
+          std::fprintf(stderr, "transcribe: listening on %s (%d Hz)%s\n", e.text.c_str(),
+                       e.sample_rate, a.seconds > 0 ? fmt::format(" for {:g} s", a.seconds).c_str()
+                                                     : ", Ctrl+C to stop");
         break;
       case LiveEventType::kPartial:
         if (tty) {
@@ -108,7 +115,10 @@ void run_transcribe_mic(LoadedModel& model, const MicArgs& a) {
                  stats.audio_s, stats.decode_s, stats.rtf(), stats.utterances,
                  stats.utterances > 0 ? fmt::format("{:.0f} ms mean", stats.mean_latency_s * 1e3).c_str()
                                       : "n/a");
-  if (!error.empty()) throw DeviceError(error);
+  if (!error.empty()) {
+    if (!a.file.empty()) throw Error(error);  // names the file already
+    throw DeviceError(error);
+  }
 }
 
 #else

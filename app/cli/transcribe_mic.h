@@ -1,4 +1,5 @@
-// The `--mic` branch of `omnisparse transcribe`: live transcription from an audio input.
+// The `--mic` and `--realtime FILE` branch of `omnisparse transcribe`: live transcription from
+// an audio input, or from a file fed through the same path at real-time pace.
 // Partial results go to stderr (rewritten in place on a terminal, one line per update
 // otherwise), each final utterance is one stdout line (a JSON object with --json), and RTF and
 // end-of-speech latency go to stderr at the end. No device or a lost device throws DeviceError
@@ -13,6 +14,8 @@ namespace omnisparse::cli {
 
 struct MicArgs {
   std::string device;   // "" = default input
+  std::string file;     // --realtime: this audio file instead of a device, at `pace` x real time
+  double pace = 1.0;
   double seconds = 0;   // 0 = until Ctrl+C
   double chunk_ms = 320;
   // Endpointing (core/capture/endpoint.h): an utterance ends after this much trailing silence,

@@ -14,6 +14,20 @@ namespace omnisparse {
 namespace {
 
 double mel_scale(double hz) { return 1127.0 * std::log(1.0 + hz / 700.0); }
+double inverse_mel_scale(double mel) { return 700.0 * (std::exp(mel / 1127.0) - 1.0); }
+
+// Kaldi's VTLN warp (MelBanks::VtlnWarpFreq): frequencies between the cut-offs scale by
+// 1 / warp; below and above them two linear pieces keep low_freq and high_freq fixed. Kaldi's
+// default cut-offs: 100 Hz and 500 Hz below Nyquist.
+double vtln_warp_hz(double hz, double warp, double low_freq, double high_freq, double nyquist) {
+  if (hz < low_freq || hz > high_freq) return hz;
+  const double l = 100.0 * std::max(1.0, warp);
+  const double h = (nyquist - 500.0) * std::min(1.0, warp);
+  const double scale = 1.0 / warp, fl = scale * l, fh = scale * h;
+  if (hz < l) return low_freq + (fl - low_freq) / (l - low_freq) * (hz - low_freq);
+  if (hz < h) return scale * hz;
+  return high_freq + (high_freq - fh) / (high_freq - h) * (hz - high_freq);
+}
 
 uint64_t splitmix64(uint64_t x) {
   x += 0x9E3779B97F4A7C15ull;
@@ -114,6 +128,7 @@ void FbankConfig::Validate() const {
   if (num_mel_bins < 1) bad("num_mel_bins", "must be at least 1");
   if (!(preemph_coeff >= 0 && preemph_coeff <= 1)) bad("preemph_coeff", "must be in [0, 1]");
   if (!(dither >= 0)) bad("dither", "must be >= 0");
+  if (!(vtln_warp >= 0.7 && vtln_warp <= 1.3)) bad("vtln_warp", "must be in [0.7, 1.3]");
   if (!(input_scale > 0)) bad("input_scale", "must be positive (32768 for Kaldi's int16 range)");
   if (!snip_edges) bad("snip_edges", "only true is supported (streaming needs whole frames)");
   const double nyquist = 0.5 * sample_rate;
@@ -132,12 +147,14 @@ void FbankConfig::Validate() const {
 }
 
 nlohmann::json FbankConfig::to_json() const {
-  return {{"sample_rate", sample_rate},     {"num_mel_bins", num_mel_bins},
+  nlohmann::json j = {{"sample_rate", sample_rate},     {"num_mel_bins", num_mel_bins},
           {"frame_length_ms", frame_length_ms}, {"frame_shift_ms", frame_shift_ms},
           {"preemph_coeff", preemph_coeff}, {"remove_dc_offset", remove_dc_offset},
           {"dither", dither},               {"dither_seed", dither_seed},
           {"low_freq", low_freq},           {"high_freq", high_freq},
           {"snip_edges", snip_edges},       {"input_scale", input_scale}};
+  if (vtln_warp != 1.0) j["vtln_warp"] = vtln_warp;  // only written when used
+  return j;
 }
 
 FbankConfig FbankConfig::from_json(const nlohmann::json& j) {
@@ -153,6 +170,7 @@ FbankConfig FbankConfig::from_json(const nlohmann::json& j) {
   f.get("dither_seed", c.dither_seed);
   f.get("low_freq", c.low_freq);
   f.get("high_freq", c.high_freq);
+  f.get("vtln_warp", c.vtln_warp);
   f.get("snip_edges", c.snip_edges);
   f.get("input_scale", c.input_scale);
   f.finish();
@@ -168,10 +186,16 @@ at::Tensor mel_filterbank(const FbankConfig& cfg) {
   const double mel_low = mel_scale(cfg.low_freq);
   const double mel_high = mel_scale(cfg.effective_high_freq());
   const double delta = (mel_high - mel_low) / (M + 1);
+  auto warp = [&](double mel) {
+    if (cfg.vtln_warp == 1.0) return mel;
+    return mel_scale(vtln_warp_hz(inverse_mel_scale(mel), cfg.vtln_warp, cfg.low_freq,
+                                  cfg.effective_high_freq(), 0.5 * cfg.sample_rate));
+  };
   at::Tensor w = at::zeros({K, M}, at::kFloat);
   auto a = w.accessor<float, 2>();
   for (int m = 0; m < M; ++m) {
-    const double left = mel_low + m * delta, center = left + delta, right = center + delta;
+    const double left = warp(mel_low + m * delta), center = warp(mel_low + (m + 1) * delta),
+                 right = warp(mel_low + (m + 2) * delta);
     for (int k = 0; k < K - 1; ++k) {  // Kaldi leaves the Nyquist bin out
       const double mel = mel_scale(bin_width * k);
       if (mel > left && mel < right)

@@ -13,6 +13,7 @@ namespace omnisparse {
 WaveAugmentConfig WaveAugmentConfig::none() {
   WaveAugmentConfig c;
   c.speed_prob = c.reverb_prob = c.noise_prob = c.lowpass_prob = c.highpass_prob = c.gain_prob = 0;
+  c.telephone_prob = c.vtlp_prob = 0;
   return c;
 }
 
@@ -39,14 +40,19 @@ void WaveAugmentConfig::Validate() const {
   range("drr_min_db", drr_min_db, drr_max_db);
   prob("noise_prob", noise_prob);
   range("snr_min_db", snr_min_db, snr_max_db);
-  if (noise_colours.empty()) bad("noise_colours", "must list at least one of white, pink, brown");
-  for (const auto& c : noise_colours) {
-    try {
-      noise_colour_from_string(c);
-    } catch (const InvalidArgument& e) {
-      bad("noise_colours", e.what());
+  // A list of names, each one `parse` accepts.
+  auto names = [&](const char* key, const std::vector<std::string>& list, const char* choices,
+                   auto parse) {
+    if (list.empty()) bad(key, std::string("must list at least one of ") + choices);
+    for (const auto& name : list) {
+      try {
+        parse(name);
+      } catch (const InvalidArgument& e) {
+        bad(key, e.what());
+      }
     }
-  }
+  };
+  names("noise_colours", noise_colours, "white, pink, brown", noise_colour_from_string);
   prob("lowpass_prob", lowpass_prob);
   range("lowpass_min_hz", lowpass_min_hz, lowpass_max_hz);
   if (!(lowpass_min_hz > 0 && lowpass_max_hz < nyquist))
@@ -55,6 +61,11 @@ void WaveAugmentConfig::Validate() const {
   range("highpass_min_hz", highpass_min_hz, highpass_max_hz);
   if (!(highpass_min_hz > 0 && highpass_max_hz < nyquist))
     bad("highpass_min_hz", "cut-offs must be in (0, Nyquist)");
+  prob("telephone_prob", telephone_prob);
+  names("telephone_codecs", telephone_codecs, "ulaw, alaw, gsm", telephone_codec_from_string);
+  prob("vtlp_prob", vtlp_prob);
+  range("vtlp_min", vtlp_min, vtlp_max);
+  if (!(vtlp_min >= 0.7 && vtlp_max <= 1.3)) bad("vtlp_min", "warp factors must be in [0.7, 1.3]");
   prob("gain_prob", gain_prob);
   range("gain_min_db", gain_min_db, gain_max_db);
 }
@@ -69,6 +80,9 @@ nlohmann::json WaveAugmentConfig::to_json() const {
           {"lowpass_prob", lowpass_prob},   {"lowpass_min_hz", lowpass_min_hz},
           {"lowpass_max_hz", lowpass_max_hz}, {"highpass_prob", highpass_prob},
           {"highpass_min_hz", highpass_min_hz}, {"highpass_max_hz", highpass_max_hz},
+          {"telephone_prob", telephone_prob}, {"telephone_codecs", telephone_codecs},
+          {"vtlp_prob", vtlp_prob},         {"vtlp_min", vtlp_min},
+          {"vtlp_max", vtlp_max},
           {"gain_prob", gain_prob},         {"gain_min_db", gain_min_db},
           {"gain_max_db", gain_max_db}};
 }
@@ -94,6 +108,11 @@ WaveAugmentConfig WaveAugmentConfig::from_json(const nlohmann::json& j) {
   f.get("highpass_prob", c.highpass_prob);
   f.get("highpass_min_hz", c.highpass_min_hz);
   f.get("highpass_max_hz", c.highpass_max_hz);
+  f.get("telephone_prob", c.telephone_prob);
+  f.get("telephone_codecs", c.telephone_codecs);
+  f.get("vtlp_prob", c.vtlp_prob);
+  f.get("vtlp_min", c.vtlp_min);
+  f.get("vtlp_max", c.vtlp_max);
   f.get("gain_prob", c.gain_prob);
   f.get("gain_min_db", c.gain_min_db);
   f.get("gain_max_db", c.gain_max_db);
@@ -105,7 +124,8 @@ WaveAugmentConfig WaveAugmentConfig::from_json(const nlohmann::json& j) {
 nlohmann::json WaveAugmentDraw::to_json() const {
   return {{"speed", speed},       {"rt60_s", rt60_s},           {"drr_db", drr_db},
           {"noise_colour", noise_colour}, {"snr_db", snr_db},   {"lowpass_hz", lowpass_hz},
-          {"highpass_hz", highpass_hz},   {"gain_db", gain_db}, {"limiter_scale", limiter_scale}};
+          {"highpass_hz", highpass_hz},   {"codec", codec},     {"vtlp_warp", vtlp_warp},
+          {"gain_db", gain_db},           {"limiter_scale", limiter_scale}};
 }
 
 std::vector<float> augment_waveform(const std::vector<float>& x, const WaveAugmentConfig& cfg,
@@ -145,6 +165,12 @@ std::vector<float> augment_waveform(const std::vector<float>& x, const WaveAugme
     d.lowpass_hz = uniform(rng, cfg.lowpass_min_hz, cfg.lowpass_max_hz);
     lowpass(y, d.lowpass_hz, sr);
   }
+  if (bernoulli(rng, cfg.telephone_prob)) {
+    const auto codec = telephone_codec_from_string(
+        cfg.telephone_codecs[uniform_int(rng, 0, int64_t(cfg.telephone_codecs.size()) - 1)]);
+    d.codec = to_string(codec);
+    y = telephone_channel(y, codec, sr);
+  }
   if (bernoulli(rng, cfg.gain_prob)) {
     d.gain_db = uniform(rng, cfg.gain_min_db, cfg.gain_max_db);
     const float g = static_cast<float>(std::pow(10.0, d.gain_db / 20.0));
@@ -156,6 +182,7 @@ std::vector<float> augment_waveform(const std::vector<float>& x, const WaveAugme
     d.limiter_scale = 1.0 / peak;
     for (float& v : y) v /= peak;
   }
+  if (bernoulli(rng, cfg.vtlp_prob)) d.vtlp_warp = uniform(rng, cfg.vtlp_min, cfg.vtlp_max);
   if (drawn) *drawn = d;
   return y;
 }

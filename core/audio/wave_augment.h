@@ -12,8 +12,14 @@
 //      ratio drawn; FFT convolution)
 //   -> additive noise (white, pink or brown, SNR drawn in dB against the whole signal)
 //   -> band-limiting (high-pass ~100-300 Hz and/or low-pass ~3.4-7 kHz: a phone or laptop mic)
+//   -> a telephone line (300-3400 Hz at 8 kHz through a G.711 or GSM codec, back to 16 kHz)
 //   -> random gain (dB); if the peak then exceeds 1 it is scaled to 1, like a recorder's limiter.
-// Deterministic given the rng state. Building blocks are in wave_effects.h.
+// Vocal-tract-length perturbation (VTLP, Jaitly & Hinton 2013) is drawn here but acts on the
+// features: the caller passes drawn.vtlp_warp to the filterbank (FbankConfig::vtln_warp), which
+// moves the mel filters' edges by Kaldi's piecewise-linear VTLN warp, so formants move and the
+// pitch and tempo stay.
+// Deterministic given the rng state; a step with probability 0 draws nothing, so enabling one
+// step leaves the draws of a config without it unchanged. Building blocks are in wave_effects.h.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -43,6 +49,12 @@ struct WaveAugmentConfig {
   double highpass_prob = 0.3;
   double highpass_min_hz = 100.0, highpass_max_hz = 300.0;
 
+  double telephone_prob = 0.0;
+  std::vector<std::string> telephone_codecs = {"ulaw", "alaw", "gsm"};
+
+  double vtlp_prob = 0.0;
+  double vtlp_min = 0.9, vtlp_max = 1.1;  // warp factor (1: none)
+
   double gain_prob = 0.5;
   double gain_min_db = -12.0, gain_max_db = 6.0;
 
@@ -64,6 +76,8 @@ struct WaveAugmentDraw {
   double snr_db = 0.0;
   double lowpass_hz = 0.0;   // 0: none
   double highpass_hz = 0.0;  // 0: none
+  std::string codec;         // empty: no telephone line
+  double vtlp_warp = 1.0;    // for the filterbank; 1: none
   double gain_db = 0.0;
   double limiter_scale = 1.0;  // < 1 when the limiter acted
   nlohmann::json to_json() const;

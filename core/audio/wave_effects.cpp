@@ -2,7 +2,12 @@
 
 #include <ATen/ATen.h>
 
+#include <sndfile.h>
+
+#include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <memory>
 #include <numbers>
 
 #include "core/audio/audio_io.h"
@@ -170,6 +175,108 @@ void highpass(std::vector<float>& x, double cutoff_hz, int sample_rate) {
   const Biquad q = rbj(false, cutoff_hz, sample_rate);
   run(q, x);
   run(q, x);
+}
+
+}  // namespace omnisparse
+
+namespace omnisparse {
+
+TelephoneCodec telephone_codec_from_string(const std::string& name) {
+  if (name == "ulaw") return TelephoneCodec::kMuLaw;
+  if (name == "alaw") return TelephoneCodec::kALaw;
+  if (name == "gsm") return TelephoneCodec::kGsm;
+  throw InvalidArgument("unknown telephone codec '" + name + "' (ulaw, alaw, gsm)");
+}
+
+std::string to_string(TelephoneCodec c) {
+  switch (c) {
+    case TelephoneCodec::kMuLaw: return "ulaw";
+    case TelephoneCodec::kALaw: return "alaw";
+    case TelephoneCodec::kGsm: return "gsm";
+  }
+  return "?";
+}
+
+namespace {
+
+// A growable in-memory file for libsndfile's virtual I/O.
+struct MemoryFile {
+  std::vector<char> bytes;
+  sf_count_t pos = 0;
+
+  static sf_count_t size(void* self) { return sf_count_t(static_cast<MemoryFile*>(self)->bytes.size()); }
+  static sf_count_t seek(sf_count_t offset, int whence, void* self) {
+    auto* m = static_cast<MemoryFile*>(self);
+    const sf_count_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? m->pos : sf_count_t(m->bytes.size());
+    m->pos = std::max<sf_count_t>(0, base + offset);
+    return m->pos;
+  }
+  static sf_count_t read(void* dst, sf_count_t n, void* self) {
+    auto* m = static_cast<MemoryFile*>(self);
+    const sf_count_t avail = std::max<sf_count_t>(0, sf_count_t(m->bytes.size()) - m->pos);
+    const sf_count_t k = std::min(n, avail);
+    if (k > 0) std::memcpy(dst, m->bytes.data() + m->pos, size_t(k));
+    m->pos += k;
+    return k;
+  }
+  static sf_count_t write(const void* src, sf_count_t n, void* self) {
+    auto* m = static_cast<MemoryFile*>(self);
+    if (m->pos + n > sf_count_t(m->bytes.size())) m->bytes.resize(size_t(m->pos + n));
+    std::memcpy(m->bytes.data() + m->pos, src, size_t(n));
+    m->pos += n;
+    return n;
+  }
+  static sf_count_t tell(void* self) { return static_cast<MemoryFile*>(self)->pos; }
+};
+
+struct SndfileCloser {
+  void operator()(SNDFILE* f) const { sf_close(f); }
+};
+
+}  // namespace
+
+std::vector<float> codec_roundtrip(const std::vector<float>& x_8k, TelephoneCodec codec) {
+  if (x_8k.empty()) return {};
+  int subtype = SF_FORMAT_ULAW;
+  if (codec == TelephoneCodec::kALaw) subtype = SF_FORMAT_ALAW;
+  if (codec == TelephoneCodec::kGsm) subtype = SF_FORMAT_GSM610;
+  SF_VIRTUAL_IO io{&MemoryFile::size, &MemoryFile::seek, &MemoryFile::read, &MemoryFile::write,
+                   &MemoryFile::tell};
+  MemoryFile mem;
+  const std::string what = "telephone codec " + to_string(codec);
+  {
+    SF_INFO info{};
+    info.samplerate = 8000;
+    info.channels = 1;
+    info.format = SF_FORMAT_WAV | subtype;
+    std::unique_ptr<SNDFILE, SndfileCloser> f(sf_open_virtual(&io, SFM_WRITE, &info, &mem));
+    if (!f) throw Error(what + ": libsndfile cannot encode (" + sf_strerror(nullptr) + ")");
+    sf_command(f.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
+    const sf_count_t n = sf_count_t(x_8k.size());
+    if (sf_writef_float(f.get(), x_8k.data(), n) != n)
+      throw Error(what + ": encoding failed (" + sf_strerror(f.get()) + ")");
+  }
+  mem.pos = 0;
+  SF_INFO info{};
+  std::unique_ptr<SNDFILE, SndfileCloser> f(sf_open_virtual(&io, SFM_READ, &info, &mem));
+  if (!f) throw Error(what + ": libsndfile cannot decode its own output (" + sf_strerror(nullptr) + ")");
+  std::vector<float> y(x_8k.size(), 0.0f);
+  // GSM frames are 160 samples: the decoded stream may end up to a frame longer (padding).
+  const sf_count_t got = sf_readf_float(f.get(), y.data(), sf_count_t(y.size()));
+  if (got < 0) throw Error(what + ": decoding failed (" + sf_strerror(f.get()) + ")");
+  return y;
+}
+
+std::vector<float> telephone_channel(const std::vector<float>& x, TelephoneCodec codec,
+                                     int sample_rate) {
+  if (x.empty()) return x;
+  std::vector<float> y = x;
+  highpass(y, 300.0, sample_rate);
+  y = resample(y, sample_rate, 8000);
+  lowpass(y, 3400.0, 8000);
+  y = resample(codec_roundtrip(y, codec), 8000, sample_rate);
+  y.resize(x.size(), 0.0f);
+  return y;
 }
 
 }  // namespace omnisparse

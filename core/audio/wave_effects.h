@@ -39,6 +39,22 @@ std::vector<float> fft_convolve(const std::vector<float>& x, const std::vector<f
 void lowpass(std::vector<float>& x, double cutoff_hz, int sample_rate);
 void highpass(std::vector<float>& x, double cutoff_hz, int sample_rate);
 
+// 8 kHz speech codecs of telephone networks, through libsndfile's own encoders (in memory):
+// G.711 mu-law and A-law (wired and VoIP lines, 8 bits a sample) and GSM 06.10 full rate
+// (mobile phones, 13 kbit/s).
+enum class TelephoneCodec { kMuLaw, kALaw, kGsm };
+TelephoneCodec telephone_codec_from_string(const std::string& name);  // "ulaw" | "alaw" | "gsm"
+std::string to_string(TelephoneCodec c);
+
+// Encodes 8 kHz mono samples with `codec` and decodes them again; same length. Samples beyond
+// [-1, 1] are clipped, as a codec would.
+std::vector<float> codec_roundtrip(const std::vector<float>& x_8k, TelephoneCodec codec);
+
+// A telephone line: 300 Hz high-pass, resampled to 8 kHz (soxr: nothing above 4 kHz survives),
+// 3.4 kHz low-pass, `codec_roundtrip`, resampled back to sample_rate. The length is kept.
+std::vector<float> telephone_channel(const std::vector<float>& x, TelephoneCodec codec,
+                                     int sample_rate);
+
 double mean_square(const std::vector<float>& x);
 
 }  // namespace omnisparse

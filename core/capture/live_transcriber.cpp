@@ -6,8 +6,10 @@
 #include <chrono>
 #include <cmath>
 #include <deque>
+#include <algorithm>
 #include <utility>
 
+#include "core/audio/audio_io.h"
 #include "core/capture/microphone.h"
 #include "core/common/error.h"
 #include "core/stream/wave_stream.h"
@@ -67,6 +69,76 @@ struct Channel {
   }
 };
 
+// Where the samples come from: a capture device, or an audio file played at real-time pace.
+class LiveInput {
+ public:
+  virtual ~LiveInput() = default;
+  virtual std::string id() const = 0;
+  virtual int sample_rate() const = 0;            // the source's own rate (kStarted)
+  virtual std::vector<float> read_available() = 0;  // 16 kHz mono, whatever is due now
+  virtual float peak_level() = 0;                 // since the previous call
+  virtual std::string lost() const = 0;           // non-empty: the device is gone (why)
+  virtual bool exhausted() const = 0;             // a file whose every sample was delivered
+  virtual void stop() = 0;
+};
+
+class MicInput : public LiveInput {
+ public:
+  explicit MicInput(const std::string& device)
+      : mic_(MicrophoneOptions{.device = device}), reader_(mic_) {}
+  std::string id() const override { return mic_.device().id(); }
+  int sample_rate() const override { return mic_.sample_rate(); }
+  std::vector<float> read_available() override { return reader_.read_available(); }
+  float peak_level() override { return mic_.peak_level(); }
+  std::string lost() const override {
+    const MicrophoneStatus st = mic_.status();
+    if (st.state != MicrophoneState::kLost) return "";
+    return st.message.empty() ? "audio device lost" : st.message;
+  }
+  bool exhausted() const override { return false; }
+  void stop() override { mic_.stop(); }
+
+ private:
+  Microphone mic_;
+  MicrophoneReader16k reader_;
+};
+
+// The whole file is decoded up front (IoError/FormatError naming it), then handed out as the
+// wall clock passes: `pace` samples of audio per sample of time.
+class FileInput : public LiveInput {
+ public:
+  FileInput(const std::string& path, double pace) : path_(path), pace_(pace) {
+    const Audio a = read_audio(path);
+    rate_ = a.sample_rate;
+    samples_ = resample(a.samples, a.sample_rate, static_cast<int>(kRate));
+    start_ = Clock::now();
+  }
+  std::string id() const override { return "file:" + path_; }
+  int sample_rate() const override { return rate_; }
+  std::vector<float> read_available() override {
+    const double due_s = seconds(Clock::now() - start_) * pace_;
+    const size_t due = std::min(samples_.size(), static_cast<size_t>(due_s * kRate));
+    std::vector<float> out;
+    if (due > pos_) out.assign(samples_.begin() + std::ptrdiff_t(pos_), samples_.begin() + std::ptrdiff_t(due));
+    for (float v : out) peak_ = std::max(peak_, std::abs(v));
+    pos_ = std::max(pos_, due);
+    return out;
+  }
+  float peak_level() override { return std::exchange(peak_, 0.0f); }
+  std::string lost() const override { return ""; }
+  bool exhausted() const override { return pos_ >= samples_.size(); }
+  void stop() override {}
+
+ private:
+  std::string path_;
+  double pace_;
+  int rate_ = 0;
+  std::vector<float> samples_;
+  size_t pos_ = 0;
+  float peak_ = 0;
+  Clock::time_point start_;
+};
+
 }  // namespace
 
 void LiveOptions::Validate() const {
@@ -79,6 +151,8 @@ void LiveOptions::Validate() const {
   require(std::isfinite(level_interval_s) && level_interval_s > 0, "level_interval_s", "must be > 0");
   require(std::isfinite(first_audio_timeout_s) && first_audio_timeout_s > 0,
           "first_audio_timeout_s", "must be > 0");
+  require(std::isfinite(pace) && pace >= 0.1 && pace <= 100, "pace",
+          "must lie in [0.1, 100] (1 = real time)");
   endpoint.Validate();
 }
 
@@ -121,11 +195,10 @@ void LiveTranscriber::run() {
     emit(std::move(e));
   };
 
-  std::unique_ptr<Microphone> mic;
+  std::unique_ptr<LiveInput> input;
   try {
-    MicrophoneOptions mo;
-    mo.device = options_.device;
-    mic = std::make_unique<Microphone>(mo);
+    if (options_.file.empty()) input = std::make_unique<MicInput>(options_.device);
+    else input = std::make_unique<FileInput>(options_.file, options_.pace);
   } catch (const std::exception& ex) {
     error_event(ex.what());
     emit(LiveEvent{});  // kStopped
@@ -140,12 +213,11 @@ void LiveTranscriber::run() {
 
   std::string error;
   try {
-    MicrophoneReader16k reader(*mic);
     {
       LiveEvent e;
       e.type = LiveEventType::kStarted;
-      e.text = mic->device().id();
-      e.sample_rate = mic->sample_rate();
+      e.text = input->id();
+      e.sample_rate = input->sample_rate();
       emit(std::move(e));
     }
     CaptureClock clock;
@@ -237,20 +309,17 @@ void LiveTranscriber::run() {
     const auto opened = Clock::now();
     auto last_level = opened;
     bool flowing = false;
-    while (!stop_.load() && captured < limit) {
+    while (!stop_.load() && captured < limit && !input->exhausted()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      const MicrophoneStatus st = mic->status();
-      if (st.state == MicrophoneState::kLost) {
-        error = st.message.empty() ? "audio device lost" : st.message;
-        break;
-      }
-      std::vector<float> x = reader.read_available();
+      error = input->lost();
+      if (!error.empty()) break;
+      std::vector<float> x = input->read_available();
       const auto now = Clock::now();
       if (!flowing) {
         if (x.empty()) {
           if (seconds(now - opened) > options_.first_audio_timeout_s) {
             error = fmt::format("{}: no audio arrived within {:.0f} s of opening the device",
-                                mic->device().id(), options_.first_audio_timeout_s);
+                                input->id(), options_.first_audio_timeout_s);
             break;
           }
           continue;
@@ -265,7 +334,7 @@ void LiveTranscriber::run() {
         last_level = now;
         LiveEvent e;
         e.type = LiveEventType::kLevel;
-        e.level = mic->peak_level();
+        e.level = input->peak_level();
         e.time_s = captured / kRate;
         emit(std::move(e));
       }
@@ -276,7 +345,7 @@ void LiveTranscriber::run() {
     // The end (limit, stop, or loss): decode what is left and close every utterance.
     if (!pending.empty()) feed(pending.data(), pending.size());
     for (int idx = 0; idx < int(channels.size()); ++idx) finalize(idx, EndpointRule::kNone, fed);
-    mic->stop();
+    input->stop();
   } catch (const std::exception& ex) {
     error = ex.what();
   }

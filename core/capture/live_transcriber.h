@@ -1,4 +1,5 @@
-// Live transcription from a microphone: a worker thread reads 16 kHz audio, feeds it chunk by
+// Live transcription from a microphone (or an audio file played at real-time pace, for demos
+// without a microphone and for auditioning a recording): a worker thread reads 16 kHz audio, feeds it chunk by
 // chunk to one recognizer, or to two (A/B: two sub-networks on the same captured audio, each
 // with its own stream, endpointing and timing), and reports everything as events.
 //
@@ -8,10 +9,11 @@
 //                          if (e.type == LiveEventType::kFinal) std::puts(e.text.c_str());
 //                        });
 //   live.start();        // returns at once; the device opens in the worker
-//   live.wait();         // until max_seconds of audio, a device error, or request_stop()
+//   live.wait();         // until max_seconds of audio, a device error, the file's end or
+//                        // request_stop()
 //
-// Events, in order: kStarted (device opened) or kError (no device: the message says which
-// inputs exist); then kLevel (~20 per second), kPartial (text changed; shown only once the
+// Events, in order: kStarted (device opened; text "file:PATH" for a file) or kError (no
+// device: the message says which inputs exist; an unreadable file: names it); then kLevel (~20 per second), kPartial (text changed; shown only once the
 // utterance has voice, and withdrawn with an empty text when it ends without a final), kFinal
 // (an utterance with voice ended: by endpointing, at max_seconds or at stop; one without voice
 // gives none, see endpoint.h's voice gate); on device loss a kError; always kStats
@@ -40,6 +42,10 @@ class WaveRecognizer;
 
 struct LiveOptions {
   std::string device;               // "" = default input (see find_input_device)
+  // An audio file instead of a device (any format read_audio takes): decoded up front, then fed
+  // through the same path at `pace` x real time (1: as if spoken now); it ends at the file's end.
+  std::string file;
+  double pace = 1.0;
   double max_seconds = 0;           // stop after this much audio; 0 = until request_stop()
   double chunk_ms = 320;            // audio per decode step
   EndpointConfig endpoint;

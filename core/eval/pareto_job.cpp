@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <set>
 
 #include "core/common/error.h"
 #include "core/common/progress.h"
@@ -24,7 +25,33 @@ void ParetoJobConfig::Validate() const {
   }
   if (subset < 0) throw InvalidArgument("--subset must be >= 0 (0: the whole set)");
   if (set.empty()) throw InvalidArgument("the evaluation set name is empty");
+  std::set<std::string> names;
+  for (const ExtraEvalSet& x : also) {
+    if (x.name.empty() || x.name.find_first_of("/\\ \t") != std::string::npos)
+      throw InvalidArgument("evaluation set name '" + x.name +
+                            "' must be non-empty, without slashes or spaces");
+    if (x.name == set || x.name.rfind(set + "-first", 0) == 0 || !names.insert(x.name).second)
+      throw InvalidArgument("two evaluation sets are named '" + x.name +
+                            "': name them with NAME=PATH");
+  }
   evo.Validate();
+}
+
+ExtraEvalSet parse_extra_eval_set(const std::string& text) {
+  ExtraEvalSet x;
+  const auto eq = text.find('=');
+  if (eq != std::string::npos) {
+    x.name = text.substr(0, eq);
+    x.data = text.substr(eq + 1);
+  } else {
+    x.data = text;
+  }
+  if (x.data.empty()) throw InvalidArgument("evaluation set '" + text + "': no path");
+  if (x.name.empty()) {
+    const fs::path resolved = resolve_subset(x.data, "test");
+    x.name = resolved.extension() == ".tsv" ? resolved.stem().string() : resolved.filename().string();
+  }
+  return x;
 }
 
 std::vector<std::string> front_ids(const std::vector<SubnetResult>& rows, const std::string& set) {
@@ -97,7 +124,7 @@ class Job {
 
     const fs::path dir = resolve_subset(c_.data, c_.set);
     r_.results = store_->path();
-    r_.set = dir.filename().string();
+    r_.set = dir.extension() == ".tsv" ? dir.stem().string() : dir.filename().string();
     set_ = EvalSet::Load(read_subset(dir), rm_.bundle.fbank, c_.progress);
     r_.set_utterances = static_cast<int64_t>(set_.size());
     const SubnetResult dense = describe_subnet(rm_, rm_.uniform(0.0), "sweep");
@@ -112,6 +139,7 @@ class Job {
     store_->set_pareto(ids);
     for (const std::string& id : ids) r_.front.push_back(*store_->get(id));
     for (const auto& row : store_->all()) r_.rows += row.evals.count(r_.set) ? 1 : 0;
+    for (const ExtraEvalSet& x : c_.also) r_.also.push_back(extra_set(x));
     return r_;
   }
 
@@ -126,16 +154,43 @@ class Job {
 
   std::string sweep_source() const { return rm_.mode == "dense" && c_.oneshot ? "oneshot" : "sweep"; }
 
-  // Evaluates `config` on `set` unless results.h5 has it; returns the stored row.
+  // Every row with a WER on the main set, evaluated on `x` too (unless results.h5 has it).
+  SetFront extra_set(const ExtraEvalSet& x) {
+    SetFront f;
+    f.set = x.name;
+    f.data = resolve_subset(x.data, "test");
+    const EvalSet set = EvalSet::Load(read_subset(f.data), rm_.bundle.fbank, c_.progress);
+    f.set_utterances = static_cast<int64_t>(set.size());
+    std::vector<SubnetResult> rows;
+    for (const auto& row : store_->all())
+      if (row.evals.count(r_.set)) rows.push_back(row);
+    Progress bar("set " + x.name, static_cast<int64_t>(rows.size()), c_.progress);
+    const int64_t before = r_.evaluated;
+    for (const SubnetResult& row : rows) {
+      const SubnetConfig config =
+          SubnetConfig::FromJson(nlohmann::json::parse(row.config_json), names_of(rm_.specs));
+      const SubnetResult done = ensure(config, set, x.name, row.source, row.label, /*timing=*/false);
+      bar.tick(1, fmt::format("{}: WER {:.1f} %", row.id, 100 * done.evals.at(x.name).wer));
+    }
+    bar.finish();
+    f.evaluated = r_.evaluated - before;
+    f.rows = static_cast<int64_t>(rows.size());
+    for (const std::string& id : front_ids(store_->all(), x.name)) f.front.push_back(*store_->get(id));
+    return f;
+  }
+  // Evaluates `config` on `set` unless results.h5 has it; returns the stored row. The row's
+  // streaming speed is measured on the main set only.
   SubnetResult ensure(const SubnetConfig& config, const EvalSet& set, const std::string& set_name,
-                      const std::string& source, const std::string& label = "") {
+                      const std::string& source, const std::string& label = "",
+                      bool timing = true) {
     const std::string id = subnet_id(config, run_granularity(rm_));
     if (has_eval(*store_, id, set_name)) {
       ++r_.cached;
       return *store_->get(id);
     }
     SubnetResult fresh = evaluate_subnet(rm_, config, set, set_name, source, quiet());
-    time_streaming(config, set, fresh);
+    if (timing) time_streaming(config, set, fresh);
+    else fresh.rtf = fresh.latency_ms = NAN;  // keep the main set's streaming timing
     if (!label.empty()) fresh.label = label;
     return save(fresh);
   }

@@ -12,6 +12,9 @@
 //    utterances of the set (stored as set "<set>-first<N>"; the whole set when subset is 0 or
 //    covers it). Each search's best is then evaluated on the whole set.
 // 3. The front: the non-dominated rows of (non-zero parameters, WER on the set).
+// 4. More sets (`also`, e.g. a real-voice set beside the synthetic dev set): every row with a
+//    WER on the set (the sweep and each search's winner; not the searches' candidates) is
+//    evaluated on each of them too, stored under the set's name, and each gets its own front.
 // Every evaluation is written to results.h5 as soon as it is measured (a kill loses at most the
 // one in progress), and configs already evaluated on a set are never evaluated again: a re-run
 // adds, never redoes. The ranks go into results.h5 once (the workbench's mask panel reads them);
@@ -33,6 +36,16 @@
 
 namespace omnisparse {
 
+// An evaluation set besides the main one: `data` is a corpus root (its test/), a subset
+// directory or a manifest (corpus.h's read_subset); rows are stored under `name`.
+struct ExtraEvalSet {
+  std::string name;
+  std::filesystem::path data;
+};
+
+// "NAME=PATH", or "PATH" named by what it resolves to ("b.tsv" -> "b", corpus/test -> "test").
+ExtraEvalSet parse_extra_eval_set(const std::string& text);
+
 struct ParetoJobConfig {
   std::filesystem::path run;
   std::filesystem::path data;     // corpus root or a subset directory
@@ -44,6 +57,7 @@ struct ParetoJobConfig {
   SizeMetric budget_metric = SizeMetric::kNonzeroParams;  // what a fraction budget refers to
   EvoConfig evo;
   int64_t subset = 0;             // search fitness on the first N utterances; 0: all
+  std::vector<ExtraEvalSet> also; // more sets: the main set's rows evaluated on each
   EvalOptions eval;
   bool progress = true;
   // Measures how fast the selected sub-network (its masks are set on `bundle`) streams, and
@@ -52,7 +66,8 @@ struct ParetoJobConfig {
   // batched decode's timing from evaluate_subnet.
   std::function<void(ModelBundle& bundle, const EvalSet& set, SubnetResult& row)> stream_timing;
 
-  // InvalidArgument naming the bad value (a level outside [0, 1), a negative subset, ...).
+  // InvalidArgument naming the bad value (a level outside [0, 1), a negative subset, two sets
+  // of one name, ...).
   void Validate() const;
 };
 
@@ -67,9 +82,19 @@ struct SearchSummary {
   int64_t evaluated = 0, cached = 0;
 };
 
+// The front on one of the extra sets.
+struct SetFront {
+  std::string set;
+  std::filesystem::path data;     // what it resolved to
+  int64_t set_utterances = 0;
+  int64_t rows = 0;               // rows evaluated on it
+  int64_t evaluated = 0;          // of them, now
+  std::vector<SubnetResult> front;  // ascending non-zero parameters
+};
+
 struct ParetoJobReport {
   std::filesystem::path results;  // RUN/results.h5
-  std::string set;                // the set name rows are stored under ("dev")
+  std::string set;                // the set name rows are stored under ("dev"; "b" for b.tsv)
   std::string fitness_set;        // the search's set ("dev-first200" or `set`)
   int64_t set_utterances = 0;
   int64_t evaluated = 0;          // evaluations run now
@@ -79,6 +104,7 @@ struct ParetoJobReport {
   RunCost cost;                   // what training the run cost (with its --init-from parent)
   std::vector<SubnetResult> front;  // ascending non-zero parameters
   std::vector<SearchSummary> searches;
+  std::vector<SetFront> also;     // one per ParetoJobConfig::also, in order
 };
 
 // `on_result` sees every row right after it was written to results.h5.

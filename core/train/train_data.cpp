@@ -114,8 +114,12 @@ Batch BatchProducer::make(const std::vector<size_t>& utts, int64_t epoch, int64_
     std::mt19937_64 rng(seq);
     at::Tensor f;
     if (std::uniform_real_distribution<double>(0, 1)(rng) < cfg_.wave_augment_prob) {
-      auto wav = augment_waveform(read_utterance_16k(data_.utterance(i)), cfg_.wave_augment, rng);
-      f = compute_fbank(wav, data_.fbank());
+      WaveAugmentDraw drawn;
+      auto wav = augment_waveform(read_utterance_16k(data_.utterance(i)), cfg_.wave_augment, rng,
+                                  &drawn);
+      FbankConfig fbank = data_.fbank();
+      fbank.vtln_warp = drawn.vtlp_warp;
+      f = compute_fbank(wav, fbank);
       if (f.size(0) < 4) f = data_.features(i);  // augmentation made it too short: use clean
     } else {
       f = data_.features(i);

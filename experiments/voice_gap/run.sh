@@ -20,10 +20,13 @@ HERE=experiments/voice_gap
 BIN=${BIN:-build/bin/omnisparse}
 OUT=${OUT:-$HERE/out}
 MINUTES=${MINUTES:-20}
+STEPS=${STEPS:-}          # a budget in optimiser steps instead of minutes (fair on a shared CPU)
 SEED=${SEED:-1}
 SETTING=${SETTING:-baseline}
 CONFIG=${CONFIG:-}
 UTTS=${UTTS:-3000}
+EXTRA=${EXTRA:-}          # built-in text domains synthesised beside the training texts, e.g. "wordnet commands"
+EXTRA_UTTS=${EXTRA_UTTS:-3000}
 [ -x "$BIN" ] || bash scripts/build.sh
 mkdir -p "$OUT"
 export OMNISPARSE_WORKERS=${OMNISPARSE_WORKERS:-1}
@@ -53,26 +56,59 @@ for name, rows in (("a", a), ("b", b)):
 print(f"(a) {len(a)} synthetic utterances of {len(texts)} held-out texts; (b) {len(b)} real ones of the same texts")
 PY
 
+# Training data: synth-train, plus EXTRA's corpora (their train subsets), as Kaldi data
+# directories (utterance ids prefixed by corpus: the corpora number their files alike).
+DATA="$OUT/synth-train"
+if [ -n "$EXTRA" ]; then
+  DATA="$OUT/data-$SETTING"
+  for d in $EXTRA; do
+    [ -f "$OUT/synth-$d/corpus.json" ] || "$BIN" -q synth --out "$OUT/synth-$d" --domain "$d" --utterances "$EXTRA_UTTS" --seed 3
+  done
+  python3 - "$OUT" "$DATA" $EXTRA <<'PY'
+import glob, os, sys
+out, data, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
+def trans(corpus, subset):
+    for f in sorted(glob.glob(f"{out}/synth-{corpus}/{subset}/**/*.trans.txt", recursive=True)):
+        for line in open(f):
+            uid, text = line.rstrip("\n").split(" ", 1)
+            yield (f"{corpus}-{uid}", os.path.join(os.path.dirname(os.path.abspath(f)), uid + ".flac"),
+                   text.lower(), f"{corpus}-{uid.split('-')[0]}")
+def kaldi(subset, rows):
+    d = f"{data}/{subset}"
+    os.makedirs(d, exist_ok=True)
+    rows = sorted(rows)
+    for name, col in (("wav.scp", 1), ("text", 2), ("utt2spk", 3)):
+        with open(f"{d}/{name}", "w") as f:
+            f.writelines(f"{r[0]} {r[col]}\n" for r in rows)
+    return len(rows)
+n = kaldi("train", [r for c in ["train"] + extra for r in trans(c, "train")])
+kaldi("dev", trans("train", "dev"))  # dev stays the prompt texts' own
+print(f"training data {data}: {n} utterances")
+PY
+fi
+
 RUN="$OUT/$SETTING-seed$SEED"
 if [ ! -f "$RUN/done" ]; then
   python3 -c "import json,sys; c=json.load(open('$HERE/base.json')); c['seed']=$SEED
 if sys.argv[1]: c.update(json.load(open(sys.argv[1])))
 json.dump(c, open('$RUN.json','w'), indent=1)" "$CONFIG"
   resume=(); [ -f "$RUN/checkpoints/latest" ] && resume=(--resume)
-  "$BIN" train --data "$OUT/synth-train" --run "$RUN" --mode dense --minutes "$MINUTES" \
+  budget=(--minutes "$MINUTES"); [ -n "$STEPS" ] && budget=(--steps "$STEPS")
+  "$BIN" train --data "$DATA" --run "$RUN" --mode dense "${budget[@]}" \
     --config "$RUN.json" --eval-every 500 --checkpoint-every 250 "${resume[@]}" >> "$RUN.log" 2>&1
   touch "$RUN/done"
 fi
 for set in a b; do
   [ -s "$RUN.$set.json" ] || "$BIN" --json -q eval --run "$RUN" --data "$OUT/$set.tsv" --out "$RUN.eval-$set" > "$RUN.$set.json"
 done
-python3 - "$RUN" "$SETTING" "$SEED" "$MINUTES" "$OUT/rows.jsonl" "$OMNISPARSE_WORKERS" <<'PY'
+python3 - "$RUN" "$SETTING" "$SEED" "$OUT/rows.jsonl" "$OMNISPARSE_WORKERS" <<'PY'
 import json, sys
-run, setting, seed, minutes, rows, workers = sys.argv[1:]
+run, setting, seed, rows, workers = sys.argv[1:]
 a, b = (json.load(open(f"{run}.{s}.json")) for s in "ab")
 ev = [json.loads(l) for l in open(f"{run}/events.jsonl")]
 steps = max((e.get("step", 0) for e in ev if e.get("type") == "step"), default=0)
-row = {"setting": setting, "seed": int(seed), "minutes": float(minutes), "steps": steps, "workers": int(workers),
+wall = max((e.get("elapsed_s", 0) for e in ev if e.get("type") == "step"), default=0)
+row = {"setting": setting, "seed": int(seed), "minutes": round(wall / 60, 1), "steps": steps, "workers": int(workers),
        "a_wer": a["wer"], "a_cer": a["cer"], "a_utts": a["utterances"],
        "b_wer": b["wer"], "b_cer": b["cer"], "b_utts": b["utterances"]}
 old = [json.loads(l) for l in open(rows)] if __import__("os").path.exists(rows) else []

@@ -5,6 +5,15 @@ import sys
 
 out = sys.argv[1]
 rows = [json.loads(l) for l in open(os.path.join(out, "rows.jsonl"))]
+# What each setting changes against the baseline (settings/<name>.json holds its overlay).
+CHANGES = {
+    "baseline": "none: clean synthetic voices reading the training texts",
+    "baseline-long": "twice the minutes, 2 workers",
+    "augment": "waveform augmentation on half the utterances: speed, room, noise, band-limits, gain (the default chain)",
+    "text-variety": "the wordnet and commands corpora (3000 utterances each) beside the training texts",
+    "telephone": "half the utterances through a telephone line (300-3400 Hz at 8 kHz, G.711 mu/A-law or GSM 06.10)",
+    "vtlp": "vocal-tract-length perturbation (warp 0.9-1.1) on half the utterances",
+}
 real = json.load(open(os.path.join(out, "real", "prompts.json")))
 print("# Synthetic-to-real gap, vocabulary held equal\n")
 r0 = rows[-1]
@@ -16,10 +25,10 @@ print(f"- synthetic (a): the synthetic voices (espeak-ng variants, flite) readin
       f"texts: {r0['a_utts']} utterances; training: `synth` over the other texts only")
 print("- model: tiny preset, dense, trained on this 2-core VM (workers x one thread each); greedy decoding")
 print("- the gap is (b) / (a); the target for the final setting is (b) <= 1.5 x (a) with (a) < 15 %\n")
-print("| setting | seed | training | (a) synthetic WER / CER | (b) real WER / CER | gap (b)/(a) |")
-print("|---|---:|---|---:|---:|---:|")
+print("| setting | change | seed | training | (a) synthetic WER / CER | (b) real WER / CER | gap (b)/(a) |")
+print("|---|---|---:|---|---:|---:|---:|")
 for r in rows:
     gap = r["b_wer"] / r["a_wer"] if r["a_wer"] > 0 else float("inf")
-    print(f"| {r['setting']} | {r['seed']} | {r['minutes']:g} min, {r.get('workers', 1)} worker(s), {r['steps']} steps | "
+    print(f"| {r['setting']} | {CHANGES.get(r['setting'], '')} | {r['seed']} | {r['steps']} steps, {r.get('workers', 1)} worker(s), {r['minutes']:g} min wall | "
           f"{100 * r['a_wer']:.1f} / {100 * r['a_cer']:.1f} % | {100 * r['b_wer']:.1f} / "
           f"{100 * r['b_cer']:.1f} % | {gap:.2f}x |")

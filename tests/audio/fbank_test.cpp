@@ -198,6 +198,37 @@ TEST(Fbank, MelFilterbankIsKaldiShaped) {
   EXPECT_TRUE(w.gt(0).sum(0).ge(1).all().item<bool>());  // every filter sees some bin
 }
 
+TEST(Fbank, VtlnWarpMovesTheFiltersAndKeepsTheEnds) {
+  // warp > 1 lowers every filter's centre by ~1/warp between the cut-offs (Kaldi's VTLN), so a
+  // tone lands in a higher band; warp < 1 the opposite; 1 is the plain filterbank.
+  FbankConfig up, down, one;
+  up.vtln_warp = 1.1;
+  down.vtln_warp = 0.9;
+  one.vtln_warp = 1.0;
+  EXPECT_TRUE(mel_filterbank(one).equal(mel_filterbank({})));
+  const auto tone = test::tone(2000, 0.5, 16000, 8000);
+  const int64_t b1 = compute_fbank(tone).argmax(1)[5].item<int64_t>();
+  const int64_t bu = compute_fbank(tone, up).argmax(1)[5].item<int64_t>();
+  const int64_t bd = compute_fbank(tone, down).argmax(1)[5].item<int64_t>();
+  EXPECT_GT(bu, b1);
+  EXPECT_LT(bd, b1);
+  // The centre of gravity of a mid filter moves by the warp: filter 40 in Hz.
+  auto centre_hz = [](const FbankConfig& c, int m) {
+    const at::Tensor w = mel_filterbank(c).select(1, m).to(at::kDouble);
+    const at::Tensor hz = at::arange(w.size(0), at::kDouble) * (16000.0 / 512);
+    return (w * hz).sum().item<double>() / w.sum().item<double>();
+  };
+  EXPECT_NEAR(centre_hz(up, 40) / centre_hz(one, 40), 1 / 1.1, 0.02);
+  EXPECT_NEAR(centre_hz(down, 40) / centre_hz(one, 40), 1 / 0.9, 0.02);
+  // Every warp the augmentation may draw keeps every filter non-empty (Validate checks it).
+  for (int i = 0; i <= 12; ++i) {
+    const double w = (70 + 5 * i) / 100.0;
+    FbankConfig c;
+    c.vtln_warp = w;
+    EXPECT_NO_THROW(c.Validate()) << w;
+  }
+}
+
 TEST(Fbank, ConfigJsonRoundTripAndValidation) {
   FbankConfig cfg;
   cfg.num_mel_bins = 40;
@@ -220,6 +251,11 @@ TEST(Fbank, ConfigJsonRoundTripAndValidation) {
   expect_config_error({{"high_freq", 9000.0}}, "high_freq");
   expect_config_error({{"low_freq", -1.0}}, "low_freq");
   expect_config_error({{"preemph_coeff", 1.5}}, "preemph_coeff");
+  expect_config_error({{"vtln_warp", 1.5}}, "vtln_warp");
+  EXPECT_FALSE(FbankConfig().to_json().contains("vtln_warp"));  // saved models: no warp key
+  FbankConfig warped;
+  warped.vtln_warp = 0.92;
+  EXPECT_EQ(FbankConfig::from_json(warped.to_json()), warped);
   FbankConfig bad;
   bad.num_mel_bins = 0;
   EXPECT_THROW(compute_fbank(std::vector<float>(1000), bad), ConfigError);

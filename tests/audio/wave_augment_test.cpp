@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 
 #include "core/audio/wave_effects.h"
 #include "core/common/error.h"
@@ -135,6 +136,73 @@ TEST(WaveEffects, FftConvolutionEqualsDirectConvolution) {
   }
 }
 
+TEST(WaveEffects, G711CodecsKeepSpeechAtTheirQuantisationSnr) {
+  // 8-bit logarithmic G.711: ~38 dB SNR for a loud signal, far above an 8-bit linear code at
+  // low level. GSM 06.10 is a vocoder-like codec: the waveform is only roughly kept.
+  std::vector<float> x = test::tone(440, 0.5, 8000, 8000);
+  const auto t = test::tone(1250, 0.2, 8000, 8000);
+  for (size_t i = 0; i < x.size(); ++i) x[i] += t[i];
+  for (auto codec : {TelephoneCodec::kMuLaw, TelephoneCodec::kALaw}) {
+    const auto y = codec_roundtrip(x, codec);
+    ASSERT_EQ(y.size(), x.size());
+    EXPECT_GT(snr_db(x, y), 30.0) << to_string(codec);
+    EXPECT_LT(snr_db(x, y), 45.0) << to_string(codec);  // it is lossy
+    std::vector<float> quiet(x);
+    for (float& v : quiet) v *= 0.01f;
+    EXPECT_GT(snr_db(quiet, codec_roundtrip(quiet, codec)), 20.0) << to_string(codec);
+  }
+  const auto g = codec_roundtrip(x, TelephoneCodec::kGsm);
+  ASSERT_EQ(g.size(), x.size());
+  EXPECT_NE(g, x);
+  EXPECT_NEAR(test::rms(g), test::rms(x), 0.5 * test::rms(x));  // level kept within 6 dB
+  EXPECT_EQ(telephone_codec_from_string("gsm"), TelephoneCodec::kGsm);
+  EXPECT_THROW(telephone_codec_from_string("opus"), InvalidArgument);
+  EXPECT_TRUE(codec_roundtrip({}, TelephoneCodec::kMuLaw).empty());
+}
+
+TEST(WaveEffects, TelephoneLineKeepsOnly300To3400Hz) {
+  std::mt19937_64 rng(4);
+  auto x = coloured_noise(32000, NoiseColour::kWhite, rng);
+  for (float& v : x) v *= 0.1f;  // -20 dBFS: no clipping in the codec
+  for (const char* name : {"ulaw", "alaw", "gsm"}) {
+    const auto y = telephone_channel(x, telephone_codec_from_string(name), kSr);
+    ASSERT_EQ(y.size(), x.size());
+    const double in_band = band_power(y, 800, 3000) / band_power(x, 800, 3000);
+    EXPECT_GT(db(in_band), -6.0) << name;
+    EXPECT_LT(db(band_power(y, 4500, 7500) / band_power(x, 4500, 7500)), -40.0) << name;
+    EXPECT_LT(db(band_power(y, 20, 120) / band_power(x, 20, 120)), -12.0) << name;
+  }
+}
+
+TEST(WaveAugment, TelephoneAndVtlpAreDrawnOnlyWhenEnabled) {
+  const auto x = speechish(16000);
+  auto cfg = WaveAugmentConfig::none();
+  cfg.telephone_prob = 1.0;
+  cfg.telephone_codecs = {"alaw"};
+  cfg.vtlp_prob = 1.0;
+  std::set<double> warps;
+  for (uint64_t seed = 0; seed < 10; ++seed) {
+    std::mt19937_64 rng(seed);
+    WaveAugmentDraw d;
+    const auto y = augment_waveform(x, cfg, rng, &d);
+    EXPECT_EQ(d.codec, "alaw");
+    EXPECT_EQ(y, telephone_channel(x, TelephoneCodec::kALaw, kSr));
+    EXPECT_GE(d.vtlp_warp, cfg.vtlp_min);
+    EXPECT_LE(d.vtlp_warp, cfg.vtlp_max);
+    warps.insert(d.vtlp_warp);
+  }
+  EXPECT_EQ(warps.size(), 10u);
+  // Disabled steps draw nothing: the default chain's draws are those of a config without them.
+  WaveAugmentConfig plain, with_off_steps;
+  with_off_steps.telephone_codecs = {"gsm"};
+  with_off_steps.vtlp_max = 1.2;
+  std::mt19937_64 a(11), b(11);
+  WaveAugmentDraw da, db_;
+  EXPECT_EQ(augment_waveform(x, plain, a, &da), augment_waveform(x, with_off_steps, b, &db_));
+  EXPECT_TRUE(db_.codec.empty());
+  EXPECT_EQ(db_.vtlp_warp, 1.0);
+}
+
 TEST(WaveAugment, DrawnSnrIsTheMeasuredSnr) {
   auto cfg = WaveAugmentConfig::none();
   cfg.noise_prob = 1.0;
@@ -201,6 +269,10 @@ TEST(WaveAugment, ConfigJsonRoundTripAndValidation) {
   cfg.speed_factors = {0.95, 1.05};
   cfg.noise_colours = {"pink"};
   cfg.snr_min_db = 10;
+  cfg.telephone_prob = 0.25;
+  cfg.telephone_codecs = {"gsm", "ulaw"};
+  cfg.vtlp_prob = 0.5;
+  cfg.vtlp_min = 0.85;
   EXPECT_EQ(WaveAugmentConfig::from_json(cfg.to_json()), cfg);
   auto expect_key = [](nlohmann::json j, const std::string& key) {
     try {
@@ -217,6 +289,10 @@ TEST(WaveAugment, ConfigJsonRoundTripAndValidation) {
   expect_key({{"speed_factors", std::vector<double>{}}}, "speed_factors");
   expect_key({{"reverb", true}}, "reverb");
   expect_key({{"speed_prob", "high"}}, "speed_prob");
+  expect_key({{"telephone_codecs", {"opus"}}}, "telephone_codecs");
+  expect_key({{"telephone_prob", -0.1}}, "telephone_prob");
+  expect_key({{"vtlp_min", 0.5}}, "vtlp_min");
+  expect_key({{"vtlp_min", 1.2}, {"vtlp_max", 1.1}}, "vtlp_min");
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "core/audio/audio_io.h"
 #include "core/common/error.h"
 #include "core/stream/wave_stream.h"
+#include "tests/capture/event_log.h"
 #include "tests/capture/live_test_model.h"
 #include "tests/capture/test_signals.h"
 #include "tests/capture/test_sink.h"
@@ -30,32 +31,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Thread-safe event log: the callback runs on the worker.
-struct EventLog {
-  std::mutex m;
-  std::vector<LiveEvent> events;
-  LiveCallback callback() {
-    return [this](const LiveEvent& e) {
-      std::lock_guard<std::mutex> lock(m);
-      events.push_back(e);
-    };
-  }
-  std::vector<LiveEvent> of(LiveEventType t, int recognizer = -2) {
-    std::lock_guard<std::mutex> lock(m);
-    std::vector<LiveEvent> out;
-    for (const auto& e : events)
-      if (e.type == t && (recognizer == -2 || e.recognizer == recognizer)) out.push_back(e);
-    return out;
-  }
-  bool wait_for(LiveEventType t, double timeout_s) {
-    const auto start = Clock::now();
-    while (std::chrono::duration<double>(Clock::now() - start).count() < timeout_s) {
-      if (!of(t).empty()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
-  }
-};
+using test::EventLog;
 
 std::vector<float> synth_sentence(const test::TempDir& dir, const std::string& text,
                                   std::filesystem::path* wav_out) {

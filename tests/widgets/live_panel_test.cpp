@@ -11,6 +11,7 @@
 #include "tests/test_support.h"
 #include "tests/widgets/qt_app.h"
 #include "tests/widgets/scratch_settings.h"
+#include "tests/widgets/trained_run.h"
 #include "widgets/live_panel.h"
 
 namespace omnisparse::widgets {
@@ -41,6 +42,37 @@ TEST(LivePanel, NonexistentDeviceShowsAClearMessageAndThePanelStaysUsable) {
   panel.setDeviceId("another-missing-device");
   EXPECT_EQ(panel.deviceId(), "another-missing-device");
   EXPECT_FALSE(QSettings().contains("live/device"));  // only a device that opened is remembered
+}
+
+TEST(LivePanel, AnAudioFileIsPlayedThroughTheLivePathWithoutAnyDevice) {
+  ScratchSettings settings;
+  test::TempDir dir;
+  const auto wav = dir / "command.wav";
+  ASSERT_EQ(std::system(("espeak-ng -w '" + wav.string() + "' 'turn on the kitchen lights'").c_str()), 0);
+  LivePanel panel;
+  panel.setRun(QString::fromStdString(trained_run().string()));
+  panel.setAbMode(true);  // a recording auditioned on A and B
+  panel.setInputFile(QString::fromStdString(wav.string()));
+  EXPECT_EQ(panel.deviceId(), "file:" + QString::fromStdString(wav.string()));
+  bool playing = false;
+  panel.startButton()->click();
+  ASSERT_TRUE(panel.isRunning());
+  // It ends by itself at the file's end (about 2 s of audio).
+  ASSERT_TRUE(test::wait_until([&] {
+    playing = playing || panel.message().startsWith("Playing");
+    return !panel.isRunning();
+  }, 60000));
+  EXPECT_TRUE(playing);
+  EXPECT_EQ(panel.message(), "Stopped");
+  for (int side = 0; side < 2; ++side)  // both sides decoded it: their stats were reported
+    EXPECT_TRUE(panel.statsText(side).startsWith("RTF ") && panel.statsText(side) != "RTF -, latency -")
+        << panel.statsText(side).toStdString();
+  EXPECT_FALSE(QSettings().contains("live/device"));  // a file is not remembered as the device
+
+  panel.setInputFile(QString::fromStdString((dir / "gone.wav").string()));
+  panel.startButton()->click();
+  ASSERT_TRUE(test::wait_until([&] { return !panel.isRunning(); }, 15000));
+  EXPECT_NE(panel.message().indexOf("gone.wav"), -1) << panel.message().toStdString();
 }
 
 TEST(LivePanel, StartWithoutARunAsksForOne) {

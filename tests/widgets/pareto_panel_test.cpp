@@ -2,6 +2,7 @@
 // plotted, the table (rows, filter, numeric sort) and the two-way selection link.
 #include <gtest/gtest.h>
 
+#include <QComboBox>
 #include <QItemSelectionModel>
 #include <QLineEdit>
 #include <QRandomGenerator>
@@ -109,6 +110,47 @@ TEST(ParetoPanel, PlotsEveryPointAndItsFrontGraphHoldsExactlyTheNonDominatedRows
   EXPECT_EQ(panel.plot()->graph(2)->dataCount(), 3);  // gmp: all on its own front
   EXPECT_EQ(panel.plot()->legend->itemCount(), 2);    // one entry per run
   EXPECT_NE(panel.plot()->graph(0)->pen().color(), panel.plot()->graph(2)->pen().color());
+}
+
+TEST(ParetoPanel, SwitchesBetweenEvaluationSetsWithAFrontEach) {
+  omnisparse::test::qt_app();
+  RunResults omni = omni_run();
+  // A real-voice set scored for the uniform rows only; on it u3 is worse than u5.
+  for (SubnetRow& r : omni.rows) {
+    r.sets.insert("dev", {r.wer, r.cer});
+    if (r.source == "uniform") r.sets.insert("real", {r.id == "u3" ? 0.70 : 2 * r.wer, r.wer});
+  }
+  omni.sets = {"dev", "real"};
+  RunResults gmp = gmp_run();  // no real-voice scores
+  for (SubnetRow& r : gmp.rows) r.sets.insert("dev", {r.wer, r.cer});
+  gmp.sets = {"dev"};
+  ParetoPanel panel;
+  panel.setRuns({omni, gmp});
+  ASSERT_TRUE(panel.setChooser()->isVisibleTo(&panel));
+  EXPECT_EQ(panel.setChooser()->count(), 2);
+  EXPECT_EQ(panel.evaluationSet(), "");
+  EXPECT_EQ(panel.plottedPointCount(), 11);
+
+  panel.setEvaluationSet("real");
+  EXPECT_EQ(panel.evaluationSet(), "real");
+  ASSERT_EQ(panel.runs().size(), 2);
+  EXPECT_EQ(panel.runs()[0].rows.size(), 6);  // the uniform rows
+  EXPECT_TRUE(panel.runs()[1].rows.isEmpty());  // gmp was not scored on it
+  EXPECT_EQ(panel.plottedPointCount(), 6);
+  EXPECT_EQ(panel.table()->model()->rowCount(), 6);
+  std::set<QString> front;
+  for (int i = 0; i < panel.runs()[0].rows.size(); ++i)
+    if (panel.front()[0][i]) front.insert(panel.runs()[0].rows[i].id);
+  // real WER: u0 .40, u1 .42, u3 .70, u5 .60, u7 .80, u6 .90
+  EXPECT_EQ(front, (std::set<QString>{"u0", "u1", "u5", "u7"}));
+  EXPECT_EQ(panel.plot()->yAxis->label(), "WER on real (%)");
+
+  panel.setEvaluationSet("");
+  EXPECT_EQ(panel.plottedPointCount(), 11);
+  EXPECT_EQ(panel.plot()->yAxis->label(), "WER (%)");
+  // One set only: no chooser.
+  panel.setRuns({gmp_run()});
+  EXPECT_FALSE(panel.setChooser()->isVisibleTo(&panel));
 }
 
 TEST(ParetoPanel, TableHasOneRowPerSubnetAndTheFilterReducesThem) {

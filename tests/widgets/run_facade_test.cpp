@@ -61,6 +61,9 @@ void write_results(const std::filesystem::path& run) {
     const double s = 1.0 - double(r.nnz) / total;
     r.evals["dev"].wer = 0.18 + 0.25 * std::pow(s, 3) + noise;
     r.evals["dev"].cer = r.evals["dev"].wer * 0.45;
+    // The sweep is also scored on a real-voice set (pareto --also), the search on a fitness subset.
+    if (source == "sweep") r.evals["real"] = {1.5 * r.evals["dev"].wer, 0.9 * r.evals["dev"].wer};
+    else r.evals["dev-first100"] = {r.evals["dev"].wer + 0.01, r.evals["dev"].cer};
     r.rtf = 0.04 * (1 - 0.6 * s);
     r.latency_ms = 25 * (1 - 0.5 * s);
     rows.push_back(r);
@@ -107,6 +110,19 @@ TEST(RunFacade, ReadsRowsAndRanksThatTheResultsStoreWrote) {
   EXPECT_EQ(omnisparse::widgets::survivor_count(r.ranks[3], 0.9), 960);  // ceil(0.1 * 9600)
   EXPECT_TRUE(omnisparse::widgets::check_nestedness(r.ranks, r.ladder).ok);
   EXPECT_EQ(r.ladder.size(), 11);
+  // Every whole set, the main one first; the search's fitness subset is not one.
+  EXPECT_EQ(r.sets, (QStringList{"dev", "real"}));
+  EXPECT_EQ(dense.sets.size(), 2);
+  const auto real = omnisparse::widgets::with_set(r, "real");
+  ASSERT_EQ(real.rows.size(), 11);  // the sweep only
+  for (const auto& row : real.rows) {
+    EXPECT_EQ(row.source, "sweep");
+    EXPECT_DOUBLE_EQ(row.wer, 1.5 * row.sets["dev"].wer);
+    EXPECT_DOUBLE_EQ(row.cer, 0.9 * row.sets["dev"].wer);
+  }
+  EXPECT_EQ(omnisparse::widgets::with_set(r, "").rows.size(), 51);
+  EXPECT_TRUE(omnisparse::widgets::with_set(r, "nope").rows.isEmpty());
+  EXPECT_EQ(omnisparse::widgets::with_set(r, "nope", /*keep_if_absent=*/true).rows.size(), 51);
 }
 
 TEST(RunFacade, MissingOrCorruptResultsGiveAMessageNotAnException) {

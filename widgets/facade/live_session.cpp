@@ -3,6 +3,7 @@
 #include <QMetaObject>
 
 #include <cmath>
+#include <filesystem>
 
 #include "core/capture/audio_devices.h"
 #include "core/capture/live_transcriber.h"
@@ -110,7 +111,13 @@ std::unique_ptr<RunModel> load_subnet(const LiveModelSpec& spec) {
 void LiveSession::run(QString device, QVector<LiveModelSpec> models, double max_seconds) {
   try {
     if (models.isEmpty() || models.size() > 2) throw InvalidArgument("choose one or two sub-networks");
-    find_input_device(device.toStdString());  // fail fast, before seconds of model loading
+    // "file:PATH": an audio file at real-time pace instead of a device.
+    const std::string input = device.toStdString();
+    const bool is_file = input.rfind("file:", 0) == 0;
+    const std::string file = is_file ? input.substr(5) : std::string();
+    // Fail fast, before seconds of model loading.
+    if (is_file && !std::filesystem::is_regular_file(file)) throw IoError(file, "no such audio file");
+    if (!is_file) find_input_device(input);
     // Each sub-network needs its own model: masks are written into the weights' module.
     std::vector<std::unique_ptr<RunModel>> runs;
     std::vector<std::unique_ptr<WaveRecognizer>> recs;
@@ -123,7 +130,8 @@ void LiveSession::run(QString device, QVector<LiveModelSpec> models, double max_
     }
     if (!stop_) {
       LiveOptions o;
-      o.device = device.toStdString();
+      if (is_file) o.file = file;
+      else o.device = input;
       o.max_seconds = max_seconds;
       LiveTranscriber live(ptrs, o, [this](const LiveEvent& e) {
         if (e.type != LiveEventType::kStopped) post(to_update(e));

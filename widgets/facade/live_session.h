@@ -68,7 +68,8 @@ class LiveSession : public QObject {
   explicit LiveSession(QObject* parent = nullptr);
   ~LiveSession() override;
 
-  // One or two models. False (nothing started) while a session is still running.
+  // One or two models. `device` is an input's id, or "file:PATH" for an audio file played at
+  // real-time pace. False (nothing started) while a session is still running.
   bool start(const QString& device, const QVector<LiveModelSpec>& models, double max_seconds = 0);
   void stop();
   bool running() const { return running_; }

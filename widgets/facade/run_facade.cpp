@@ -2,6 +2,7 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QRegularExpression>
 
 #include <algorithm>
 #include <cmath>
@@ -42,6 +43,7 @@ SubnetRow to_row(const SubnetResult& r) {
   if (it == r.evals.end()) it = r.evals.begin();
   row.wer = it != r.evals.end() ? it->second.wer : NAN;
   row.cer = it != r.evals.end() ? it->second.cer : NAN;
+  for (const auto& [set, m] : r.evals) row.sets.insert(QString::fromStdString(set), {m.wer, m.cer});
   row.rtf = r.rtf;
   row.latency_ms = r.latency_ms;
   row.pareto = r.pareto;
@@ -86,6 +88,13 @@ RunResults load_run_results(const QString& run_dir, QString* error) {
       }
     }
     std::sort(r.ladder.begin(), r.ladder.end());
+    static const QRegularExpression fitness_subset(R"(-first\d+$)");
+    for (const SubnetRow& row : r.rows)
+      for (const QString& set : row.sets.keys())
+        if (!r.sets.contains(set) && !fitness_subset.match(set).hasMatch()) r.sets << set;
+    std::sort(r.sets.begin(), r.sets.end(), [](const QString& a, const QString& b) {
+      return (a == "dev") != (b == "dev") ? a == "dev" : a < b;
+    });
     for (const auto& [name, tensor] : store.load_ranks())
       r.ranks.append(to_ranks(QString::fromStdString(name), tensor));
     // Model order, as the layer names list them.
@@ -96,6 +105,20 @@ RunResults load_run_results(const QString& run_dir, QString* error) {
     if (error) *error = QString("%1: %2").arg(r.name, QString::fromUtf8(e.what()));
     r.rows.clear();
     r.ranks.clear();
+  }
+  return r;
+}
+
+RunResults with_set(const RunResults& run, const QString& set, bool keep_if_absent) {
+  if (set.isEmpty() || (keep_if_absent && !run.sets.contains(set))) return run;
+  RunResults r = run;
+  r.rows.clear();
+  for (SubnetRow row : run.rows) {
+    const auto it = row.sets.constFind(set);
+    if (it == row.sets.constEnd()) continue;
+    row.wer = it->wer;
+    row.cer = it->cer;
+    r.rows.append(row);
   }
   return r;
 }

@@ -8,14 +8,22 @@
 //   for (const SubnetRow& s : r.rows) ...
 #pragma once
 
+#include <QMap>
 #include <QString>
 #include <QStringList>
 #include <QVector>
 
 namespace omnisparse::widgets {
 
+// WER and CER (fractions) of a sub-network on one evaluation set.
+struct SetScore {
+  double wer = 0.0;
+  double cer = 0.0;
+};
+
 // One evaluated sub-network (a row of results.h5). WER/CER are fractions (0.12 = 12 %) on the
-// dev set (else the first evaluated set); RTF and latency are NaN when not measured.
+// dev set (else the first evaluated set); `sets` has them on every set the row was evaluated on
+// (the Pareto panel switches between them); RTF and latency are NaN when not measured.
 struct SubnetRow {
   QString id;      // unique within its run, e.g. "uniform-0.80" or "evo-0042"
   QString source;  // "uniform", "evo", "gmp", ...
@@ -26,6 +34,7 @@ struct SubnetRow {
   qint64 bytes_sparse = 0;
   double wer = 0.0;
   double cer = 0.0;
+  QMap<QString, SetScore> sets;  // set name -> scores (search fitness subsets "dev-first100" too)
   double rtf = 0.0;
   double latency_ms = 0.0;
   bool pareto = false;     // as stored; the panels recompute the front themselves
@@ -48,7 +57,15 @@ struct RunResults {
   QVector<SubnetRow> rows;
   QVector<LayerRanks> ranks;  // may be empty when the run stored no ranks
   QVector<double> ladder;     // the discrete sparsity levels of the run, ascending
+  // The whole evaluation sets its rows were scored on, the main one ("dev") first; a search's
+  // fitness subsets ("dev-first100") are left out.
+  QStringList sets;
 };
+
+// `run` showing set `set`: the rows evaluated on it, their wer/cer taken from it. An empty set,
+// or one the run does not have, leaves the run as loaded (main set) when `keep_if_absent`, else
+// gives no rows.
+RunResults with_set(const RunResults& run, const QString& set, bool keep_if_absent = false);
 
 // Whether the trainer can be asked for --device cuda here; `why` gets the reason when not.
 bool cuda_available(QString* why);
