@@ -14,6 +14,8 @@ PACKAGES=(
   libhdf5-dev hdf5-tools libssl-dev zlib1g-dev
   asterisk-core-sounds-en-wav asterisk-core-sounds-en
   espeak-ng libespeak-ng-dev flite flite1-dev
+  festival festival-dev libestools-dev libncurses-dev libpulse-dev libasound2-dev
+  festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libsentencepiece-dev
   wordnet-base
 )

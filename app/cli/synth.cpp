@@ -18,6 +18,8 @@ void synth_command(CLI::App& root) {
   cmd->add_option("--seed", cfg->seed, "Random seed (same seed, same corpus)")->capture_default_str();
   cmd->add_option("--dev-fraction", cfg->dev_fraction, "Share of utterances in dev")->capture_default_str();
   cmd->add_option("--test-fraction", cfg->test_fraction, "Share of utterances in test")->capture_default_str();
+  cmd->add_flag("--festival", cfg->festival,
+                "Festival's voices too (kal, ked, slt-hts): a fifth of the train speakers, one voice held out for test");
   cmd->add_flag("--overwrite", cfg->overwrite, "Replace a corpus already in --out");
   cmd->callback([cfg] {
 #ifdef OMNISPARSE_NO_SYNTH

@@ -17,6 +17,7 @@ cst_voice* register_cmu_us_slt(const char* voxdir);
 }
 
 #include "core/common/error.h"
+#include "core/data/festival_tts.h"
 
 namespace omnisparse {
 namespace {
@@ -45,7 +46,20 @@ std::vector<float> to_float(const short* s, size_t n) {
 
 }  // namespace
 
-const char* engine_name(Engine e) { return e == Engine::kEspeak ? "espeak" : "flite"; }
+const char* engine_name(Engine e) {
+  switch (e) {
+    case Engine::kEspeak: return "espeak";
+    case Engine::kFlite: return "flite";
+    case Engine::kFestival: return "festival";
+  }
+  return "?";
+}
+
+Engine engine_from_name(const std::string& name) {
+  for (Engine e : {Engine::kEspeak, Engine::kFlite, Engine::kFestival})
+    if (name == engine_name(e)) return e;
+  throw InvalidArgument("unknown speech engine '" + name + "' (espeak, flite, festival)");
+}
 
 SpeechSynth& SpeechSynth::instance() {
   static SpeechSynth s;
@@ -74,11 +88,21 @@ const std::vector<std::string>& SpeechSynth::flite_voices() {
   return v;
 }
 
+const std::vector<std::string>& SpeechSynth::festival_voices() {
+  static const std::vector<std::string> v = {"kal", "ked", "slt-hts"};
+  return v;
+}
+
 RawSpeech SpeechSynth::speak(const std::string& text, const VoiceSettings& voice,
                              unsigned noise_seed) {
   std::lock_guard<std::mutex> lock(g_mutex);
   std::srand(noise_seed);
-  return voice.engine == Engine::kEspeak ? speak_espeak(text, voice) : speak_flite(text, voice);
+  switch (voice.engine) {
+    case Engine::kEspeak: return speak_espeak(text, voice);
+    case Engine::kFlite: return speak_flite(text, voice);
+    case Engine::kFestival: return festival_speak(text, voice);
+  }
+  throw InvalidArgument("unknown speech engine");
 }
 
 RawSpeech SpeechSynth::speak_espeak(const std::string& text, const VoiceSettings& v) {

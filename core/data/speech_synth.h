@@ -1,7 +1,7 @@
-// Text-to-speech engines for the synthetic corpus: espeak-ng (C API, many voices and variants)
-// and flite (kal16, awb, rms, slt). Both keep global state, so there is one SpeechSynth per
-// process and its calls are serialised by a mutex: synthesise on one thread, post-process
-// (trim, resample, encode) on others.
+// Text-to-speech engines for the synthetic corpus: espeak-ng (C API, many voices and variants),
+// flite (kal16, awb, rms, slt) and Festival (kal, ked, slt-hts; festival_tts.h). All keep global
+// state, so there is one SpeechSynth per process and its calls are serialised by a mutex:
+// synthesise on one thread, post-process (trim, resample, encode) on others.
 //
 //   VoiceSettings v{Engine::kEspeak, "en-us+m3", 1.1, 0.2, 1.0};
 //   RawSpeech s = SpeechSynth::instance().speak("set a timer for ten minutes", v, /*seed*/ 7);
@@ -13,13 +13,15 @@
 
 namespace omnisparse {
 
-enum class Engine { kEspeak, kFlite };
-const char* engine_name(Engine e);  // "espeak" / "flite"
+enum class Engine { kEspeak, kFlite, kFestival };
+const char* engine_name(Engine e);  // "espeak" / "flite" / "festival"
+Engine engine_from_name(const std::string& name);  // InvalidArgument for another name
 
 // How one utterance is spoken. The same numbers mean the same thing for both engines.
 struct VoiceSettings {
   Engine engine = Engine::kEspeak;
-  std::string voice;   // espeak "en-us+m3" (voice+variant); flite "kal16", "awb", "rms", "slt"
+  std::string voice;   // espeak "en-us+m3" (voice+variant); flite "kal16", "awb", "rms", "slt";
+                       // festival "kal", "ked", "slt-hts"
   double rate = 1.0;   // speaking speed relative to the voice's normal (espeak 175 wpm)
   double pitch = 0.0;  // base pitch shift in [-1, 1] (espeak 50 +- 35, flite f0 mean +- 25 %)
   double range = 1.0;  // pitch range (intonation) relative to normal, 0 = monotone
@@ -42,6 +44,7 @@ class SpeechSynth {
   static const std::vector<std::string>& espeak_voices();    // the 8 English voices
   static const std::vector<std::string>& espeak_variants();  // human-sounding variants
   static const std::vector<std::string>& flite_voices();     // kal16, awb, rms, slt
+  static const std::vector<std::string>& festival_voices();  // kal, ked, slt-hts
 
  private:
   SpeechSynth() = default;

@@ -22,7 +22,8 @@ void SynthConfig::Validate() const {
 
 nlohmann::json SynthConfig::to_json() const {
   return {{"out", out}, {"utterances", utterances}, {"domain", domain}, {"seed", seed},
-          {"dev_fraction", dev_fraction}, {"test_fraction", test_fraction}, {"overwrite", overwrite}};
+          {"dev_fraction", dev_fraction}, {"test_fraction", test_fraction},
+          {"festival", festival}, {"overwrite", overwrite}};
 }
 
 SynthConfig SynthConfig::from_json(const nlohmann::json& j) {
@@ -36,6 +37,7 @@ SynthConfig SynthConfig::from_json(const nlohmann::json& j) {
       else if (k == "dev_fraction") c.dev_fraction = v.get<double>();
       else if (k == "test_fraction") c.test_fraction = v.get<double>();
       else if (k == "overwrite") c.overwrite = v.get<bool>();
+      else if (k == "festival") c.festival = v.get<bool>();
       else throw ConfigError("synth config: unknown key '" + k + "'");
     } catch (const nlohmann::json::exception&) {
       throw ConfigError("synth config: key '" + k + "' has the wrong type (" + v.dump() + ")");
@@ -100,16 +102,26 @@ CorpusPlan make_plan(const SynthConfig& config, const std::vector<std::string>& 
   std::vector<std::string> train_combos(combos.begin() + held, combos.end());
   const std::string test_flite = flite[0];
   const std::vector<std::string> train_flite(flite.begin() + 1, flite.end());
+  std::vector<std::string> festival = SpeechSynth::festival_voices();
+  if (config.festival) rng.shuffle(festival);  // only then: plans without Festival unchanged
+  const std::vector<std::string> test_festival(festival.begin(), festival.begin() + 1);
+  const std::vector<std::string> train_festival(festival.begin() + 1, festival.end());
 
   CorpusPlan plan;
-  auto make_speakers = [&](int64_t count, int64_t n_flite, const std::vector<std::string>& esp,
-                           const std::vector<std::string>& fl, const char* subset) {
+  // Speakers [0, n_flite) are flite, [n_flite, n_flite + n_fest) Festival, the rest espeak.
+  auto make_speakers = [&](int64_t count, int64_t n_flite, int64_t n_fest,
+                           const std::vector<std::string>& esp, const std::vector<std::string>& fl,
+                           const std::vector<std::string>& fe, const char* subset) {
     std::vector<SpeakerPlan> out;
     for (int64_t i = 0; i < count; ++i) {
-      const bool is_flite = i < n_flite;
-      const std::string& voice = is_flite ? fl[static_cast<size_t>(i) % fl.size()]
-                                          : esp[static_cast<size_t>(i - n_flite) % esp.size()];
-      out.push_back(draw_speaker(rng, is_flite ? Engine::kFlite : Engine::kEspeak, voice));
+      if (i < n_flite) {
+        out.push_back(draw_speaker(rng, Engine::kFlite, fl[static_cast<size_t>(i) % fl.size()]));
+      } else if (i < n_flite + n_fest) {
+        out.push_back(draw_speaker(rng, Engine::kFestival, fe[static_cast<size_t>(i - n_flite) % fe.size()]));
+      } else {
+        out.push_back(draw_speaker(rng, Engine::kEspeak,
+                                   esp[static_cast<size_t>(i - n_flite - n_fest) % esp.size()]));
+      }
       out.back().subsets = {subset};
     }
     rng.shuffle(out);  // interleave engines in id order
@@ -118,11 +130,15 @@ CorpusPlan make_plan(const SynthConfig& config, const std::vector<std::string>& 
   rng.shuffle(train_combos);
   const int64_t n_train_spk = std::clamp<int64_t>(std::llround(counts[0] / 25.0), std::min<int64_t>(counts[0], 4), 400);
   const int64_t n_train_flite = n_train_spk >= 3 ? at_least_one(0.2 * n_train_spk) : 0;
-  auto train = make_speakers(n_train_spk, n_train_flite, train_combos, train_flite, "train");
+  const int64_t n_train_fest = config.festival && n_train_spk >= 5 ? at_least_one(0.2 * n_train_spk) : 0;
+  auto train = make_speakers(n_train_spk, n_train_flite, n_train_fest, train_combos, train_flite,
+                             train_festival, "train");
   for (auto& s : train) s.subsets.push_back("dev");
   const int64_t n_test_spk = std::clamp<int64_t>(std::llround(counts[2] / 25.0), std::min<int64_t>(counts[2], 2), 100);
   const int64_t n_test_flite = n_test_spk >= 2 ? std::min(n_test_spk - 1, at_least_one(n_test_spk / 3.0)) : 1;
-  auto test = make_speakers(n_test_spk, n_test_flite, test_combos, {test_flite}, "test");
+  const int64_t n_test_fest = config.festival && n_test_spk - n_test_flite >= 2 ? 1 : 0;
+  auto test = make_speakers(n_test_spk, n_test_flite, n_test_fest, test_combos, {test_flite},
+                            test_festival, "test");
   int next_id = 100;
   for (auto* group : {&train, &test})
     for (auto& s : *group) {

@@ -3,9 +3,11 @@
 // speaks, and where it goes in the LibriSpeech layout. Pure and cheap, so the properties that
 // matter (sentences disjoint across subsets, test voices unheard in train) are tested on it.
 //
-// Voices: espeak-ng English voices x variants, and flite kal16/awb/rms/slt. One flite voice and
-// ~15 % of espeak voice+variant combinations are held out for `test`; `dev` reuses the train
-// speakers (seen voices) with unseen sentences.
+// Voices: espeak-ng English voices x variants, and flite kal16/awb/rms/slt; with `festival`,
+// also Festival's kal, ked and slt-hts (a fifth of the train speakers, one voice held out for
+// test). One flite voice and ~15 % of espeak voice+variant combinations are held out for
+// `test`; `dev` reuses the train speakers (seen voices) with unseen sentences. Without
+// `festival` a seed gives the same plan as before Festival voices existed.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +27,7 @@ struct SynthConfig {
   uint64_t seed = 1;
   double dev_fraction = 0.1;
   double test_fraction = 0.1;
+  bool festival = false;            // Festival's voices too (festival_tts.h)
   bool overwrite = false;           // replace a corpus already in `out`
 
   void Validate() const;  // throws ConfigError naming the key

@@ -8,7 +8,7 @@
 //   for (const SubnetResult& s : r.front) ...           // ascending size
 //
 // 1. A uniform sweep over `levels` (default: the run's ladder from run.json).
-// 2. An evolutionary search (search.h) per budget; fitness = WER on the first `subset`
+// 2. An evolutionary search (evo_search.h) per budget; fitness = WER on the first `subset`
 //    utterances of the set (stored as set "<set>-first<N>"; the whole set when subset is 0 or
 //    covers it). Each search's best is then evaluated on the whole set.
 // 3. The front: the non-dominated rows of (non-zero parameters, WER on the set).
@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "core/eval/evaluator.h"
-#include "core/eval/search.h"
+#include "core/eval/evo_search.h"
 #include "core/io/results_store.h"
 #include "core/io/run_cost.h"
 #include "core/sparsity/ladder.h"
@@ -53,7 +53,7 @@ struct ParetoJobConfig {
   std::vector<double> levels;     // uniform sweep; empty: the run's ladder
   bool sweep = true;
   bool oneshot = false;           // dense run: prune its final weights one-shot
-  std::vector<std::string> budgets;  // one search per budget (search.h: parse_size_budget)
+  std::vector<std::string> budgets;  // one search per budget (evo_search.h: parse_size_budget)
   SizeMetric budget_metric = SizeMetric::kNonzeroParams;  // what a fraction budget refers to
   EvoConfig evo;
   int64_t subset = 0;             // search fitness on the first N utterances; 0: all

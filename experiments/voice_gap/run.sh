@@ -27,13 +27,16 @@ CONFIG=${CONFIG:-}
 UTTS=${UTTS:-3000}
 EXTRA=${EXTRA:-}          # built-in text domains synthesised beside the training texts, e.g. "wordnet commands"
 EXTRA_UTTS=${EXTRA_UTTS:-3000}
+FESTIVAL=${FESTIVAL:-}    # 1: the training texts also in Festival's voices (synth --festival); (a) keeps its voices
 [ -x "$BIN" ] || bash scripts/build.sh
 mkdir -p "$OUT"
 export OMNISPARSE_WORKERS=${OMNISPARSE_WORKERS:-1}
 
 [ -f "$OUT/real/prompts.json" ] || "$BIN" prompts --out "$OUT/real" --heldout 0.33 --seed 1 | tee "$OUT/real.log"
-[ -f "$OUT/synth-train/corpus.json" ] || "$BIN" -q synth --out "$OUT/synth-train" --domain "$OUT/real/train-texts.txt" \
-  --utterances "$UTTS" --seed 1
+TRAIN_SYNTH=synth-train; fest=()
+[ -n "$FESTIVAL" ] && { TRAIN_SYNTH=synth-train-festival; fest=(--festival); }
+[ -f "$OUT/$TRAIN_SYNTH/corpus.json" ] || "$BIN" -q synth --out "$OUT/$TRAIN_SYNTH" --domain "$OUT/real/train-texts.txt" \
+  --utterances "$UTTS" --seed 1 "${fest[@]}"
 [ -f "$OUT/synth-heldout/corpus.json" ] || "$BIN" -q synth --out "$OUT/synth-heldout" --domain "$OUT/real/test-texts.txt" \
   --utterances 900 --seed 2
 # (a) every synthetic utterance of the held-out texts (all of synth-heldout's voices); (b) the
@@ -58,15 +61,15 @@ PY
 
 # Training data: synth-train, plus EXTRA's corpora (their train subsets), as Kaldi data
 # directories (utterance ids prefixed by corpus: the corpora number their files alike).
-DATA="$OUT/synth-train"
+DATA="$OUT/$TRAIN_SYNTH"
 if [ -n "$EXTRA" ]; then
   DATA="$OUT/data-$SETTING"
   for d in $EXTRA; do
     [ -f "$OUT/synth-$d/corpus.json" ] || "$BIN" -q synth --out "$OUT/synth-$d" --domain "$d" --utterances "$EXTRA_UTTS" --seed 3
   done
-  python3 - "$OUT" "$DATA" $EXTRA <<'PY'
+  python3 - "$OUT" "$DATA" "$EXTRA" "$OUT/$TRAIN_SYNTH" <<'PY'
 import glob, os, sys
-out, data, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
+out, data, extra = sys.argv[1], sys.argv[2], sys.argv[3].split()
 def trans(corpus, subset):
     for f in sorted(glob.glob(f"{out}/synth-{corpus}/{subset}/**/*.trans.txt", recursive=True)):
         for line in open(f):
@@ -81,8 +84,9 @@ def kaldi(subset, rows):
         with open(f"{d}/{name}", "w") as f:
             f.writelines(f"{r[0]} {r[col]}\n" for r in rows)
     return len(rows)
-n = kaldi("train", [r for c in ["train"] + extra for r in trans(c, "train")])
-kaldi("dev", trans("train", "dev"))  # dev stays the prompt texts' own
+train = os.path.basename(sys.argv[4]).removeprefix("synth-")  # the training texts' corpus
+n = kaldi("train", [r for c in [train] + extra for r in trans(c, "train")])
+kaldi("dev", trans(train, "dev"))  # dev stays the prompt texts' own
 print(f"training data {data}: {n} utterances")
 PY
 fi

@@ -13,6 +13,7 @@ CHANGES = {
     "text-variety": "the wordnet and commands corpora (3000 utterances each) beside the training texts",
     "telephone": "half the utterances through a telephone line (300-3400 Hz at 8 kHz, G.711 mu/A-law or GSM 06.10)",
     "vtlp": "vocal-tract-length perturbation (warp 0.9-1.1) on half the utterances",
+    "festival": "Festival's voices (kal, ked diphones; slt HTS) as a fifth of the training speakers",
 }
 real = json.load(open(os.path.join(out, "real", "prompts.json")))
 print("# Synthetic-to-real gap, vocabulary held equal\n")

@@ -3,6 +3,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <set>
@@ -11,6 +13,7 @@
 #include "core/common/error.h"
 #include "core/data/corpus.h"
 #include "core/data/speakers_file.h"
+#include "core/data/speech_synth.h"
 #include "core/data/synth_corpus.h"
 #include "core/data/text_sources.h"
 #include "tests/test_support.h"
@@ -113,6 +116,31 @@ TEST(SynthCorpus, SameSeedGivesIdenticalBytesDifferentSeedDiffers) {
   for (const auto& [k, v] : c) same += a.count(k) && a.at(k) == v;
   EXPECT_EQ(flac, 12u);
   EXPECT_EQ(same, 0u);
+}
+
+TEST(SpeechSynth, FestivalVoicesSpeakAndTheirRateSetsTheDuration) {
+  const std::string text = "please enter your mailbox number followed by the pound key";
+  for (const auto& [voice, rate] : std::vector<std::pair<std::string, int>>{
+           {"kal", 16000}, {"ked", 16000}, {"slt-hts", 32000}}) {
+    VoiceSettings v{Engine::kFestival, voice, 1.0, 0.0, 1.0};
+    const RawSpeech normal = SpeechSynth::instance().speak(text, v);
+    EXPECT_EQ(normal.sample_rate, rate) << voice;
+    const double seconds = double(normal.samples.size()) / rate;
+    EXPECT_GT(seconds, 2.0) << voice;
+    EXPECT_LT(seconds, 8.0) << voice;
+    float peak = 0;
+    for (float x : normal.samples) peak = std::max(peak, std::abs(x));
+    EXPECT_GT(peak, 0.05f) << voice;
+    v.rate = 1.3;  // faster: shorter
+    const RawSpeech fast = SpeechSynth::instance().speak(text, v);
+    EXPECT_LT(double(fast.samples.size()), 0.9 * double(normal.samples.size())) << voice;
+    // Deterministic: the same call gives the same samples.
+    EXPECT_EQ(SpeechSynth::instance().speak(text, v).samples, fast.samples) << voice;
+  }
+  EXPECT_THROW(SpeechSynth::instance().speak("hello", {Engine::kFestival, "rab", 1, 0, 1}),
+               InvalidArgument);
+  EXPECT_EQ(engine_from_name("festival"), Engine::kFestival);
+  EXPECT_THROW(engine_from_name("mbrola"), InvalidArgument);
 }
 
 TEST(SynthCorpus, RefusesNonEmptyOutputWithoutOverwrite) {

@@ -94,6 +94,40 @@ TEST(SynthPlan, TestVoicesAreNeverHeardInTrainAndDevUsesTrainSpeakers) {
   }
 }
 
+TEST(SynthPlan, FestivalVoicesJoinOnlyWhenAskedAndOneIsHeldOutForTest) {
+  SynthConfig c;
+  c.out = "unused";
+  c.utterances = 2000;
+  c.seed = 4;
+  const auto sentences = generate_commands(2000, 4);
+  const CorpusPlan plain = make_plan(c, sentences);
+  c.festival = true;
+  const CorpusPlan with = make_plan(c, sentences);
+  for (const auto& sp : plain.speakers) EXPECT_NE(sp.voice.engine, Engine::kFestival);
+  std::map<std::string, std::set<std::string>> festival;  // subset -> festival voices
+  int train_speakers = 0, festival_train_speakers = 0;
+  for (const auto& sp : with.speakers) {
+    const bool fest = sp.voice.engine == Engine::kFestival;
+    if (fest) festival[sp.subsets[0]].insert(sp.voice.voice);
+    if (sp.subsets[0] == "train") {
+      ++train_speakers;
+      festival_train_speakers += fest;
+    }
+  }
+  EXPECT_EQ(festival["train"].size(), 2u);  // two voices train, the third is test's alone
+  ASSERT_EQ(festival["test"].size(), 1u);
+  EXPECT_FALSE(festival["train"].count(*festival["test"].begin()));
+  EXPECT_NEAR(double(festival_train_speakers) / train_speakers, 0.2, 0.02);
+  // Asked for again: the same plan; and the texts and subsets do not depend on the voices.
+  const CorpusPlan again = make_plan(c, sentences);
+  ASSERT_EQ(again.speakers.size(), with.speakers.size());
+  for (size_t i = 0; i < with.speakers.size(); ++i)
+    EXPECT_EQ(voice_of(again.speakers[i]), voice_of(with.speakers[i]));
+  ASSERT_EQ(with.utterances.size(), plain.utterances.size());
+  for (size_t i = 0; i < with.utterances.size(); ++i)
+    EXPECT_EQ(with.utterances[i].subset, plain.utterances[i].subset);
+}
+
 TEST(SynthPlan, TinyCorpusStillHoldsOutAFliteVoice) {
   const auto p = plan_for(12, 9, 12);
   std::set<std::string> train, test;

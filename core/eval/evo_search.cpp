@@ -1,4 +1,4 @@
-#include "core/eval/search.h"
+#include "core/eval/evo_search.h"
 
 #include <fmt/format.h>
 

@@ -7,7 +7,7 @@
 #include <set>
 
 #include "core/common/error.h"
-#include "core/eval/search.h"
+#include "core/eval/evo_search.h"
 #include "core/sparsity/granularity.h"
 
 namespace omnisparse {
