@@ -332,8 +332,8 @@ void ParetoPanel::refreshSets() {
   const QSignalBlocker block(set_);
   set_->clear();
   // Item 0: each run's main set; then every other set by name.
-  set_->addItem(sets.isEmpty() ? QString("dev") : sets.front(), QString());
-  for (int i = 1; i < sets.size(); ++i) set_->addItem(sets[i], sets[i]);
+  set_->addItem("WER on " + (sets.isEmpty() ? QString("dev") : sets.front()), QString());
+  for (int i = 1; i < sets.size(); ++i) set_->addItem("WER on " + sets[i], sets[i]);
   const int at = set_->findData(chosen);
   set_->setCurrentIndex(at >= 0 ? at : 0);
   set_->setVisible(sets.size() > 1);

@@ -1,6 +1,8 @@
 // Reading config structs from JSON with the project's rules: missing keys keep their defaults,
-// unknown keys and wrong types throw ConfigError naming `<section>.<key>`. Every config struct
-// read from JSON uses it (audio front end, training, batching, search, endpointing).
+// unknown keys (listing the allowed ones) and wrong types throw ConfigError naming
+// `<section>.<key>`. Every config struct read from JSON uses it (audio front end, training,
+// batching, sparsity schedules and member sampling, search, endpointing, synthesis); the model
+// config's field table (transducer_config.cpp) applies the same rules.
 //
 //   JsonFields f(j, "spec_augment");
 //   f.get("num_freq_masks", cfg.num_freq_masks);
@@ -42,8 +44,12 @@ class JsonFields {
   }
 
   void finish() const {
-    for (auto it = j_.begin(); it != j_.end(); ++it)
-      if (!seen_.count(it.key())) throw ConfigError(section_ + "." + it.key() + ": unknown key");
+    for (auto it = j_.begin(); it != j_.end(); ++it) {
+      if (seen_.count(it.key())) continue;
+      std::string allowed;
+      for (const std::string& k : seen_) allowed += (allowed.empty() ? "" : ", ") + k;
+      throw ConfigError(section_ + "." + it.key() + ": unknown key (allowed: " + allowed + ")");
+    }
   }
 
  private:

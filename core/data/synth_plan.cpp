@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "core/common/config_json.h"
 #include "core/common/error.h"
 #include "core/data/seeded_rng.h"
 
@@ -28,21 +29,16 @@ nlohmann::json SynthConfig::to_json() const {
 
 SynthConfig SynthConfig::from_json(const nlohmann::json& j) {
   SynthConfig c;
-  for (const auto& [k, v] : j.items()) {
-    try {
-      if (k == "out") c.out = v.get<std::string>();
-      else if (k == "utterances") c.utterances = v.get<int64_t>();
-      else if (k == "domain") c.domain = v.get<std::string>();
-      else if (k == "seed") c.seed = v.get<uint64_t>();
-      else if (k == "dev_fraction") c.dev_fraction = v.get<double>();
-      else if (k == "test_fraction") c.test_fraction = v.get<double>();
-      else if (k == "overwrite") c.overwrite = v.get<bool>();
-      else if (k == "festival") c.festival = v.get<bool>();
-      else throw ConfigError("synth config: unknown key '" + k + "'");
-    } catch (const nlohmann::json::exception&) {
-      throw ConfigError("synth config: key '" + k + "' has the wrong type (" + v.dump() + ")");
-    }
-  }
+  JsonFields f(j, "synth");
+  f.get("out", c.out);
+  f.get("utterances", c.utterances);
+  f.get("domain", c.domain);
+  f.get("seed", c.seed);
+  f.get("dev_fraction", c.dev_fraction);
+  f.get("test_fraction", c.test_fraction);
+  f.get("festival", c.festival);
+  f.get("overwrite", c.overwrite);
+  f.finish();
   c.Validate();
   return c;
 }

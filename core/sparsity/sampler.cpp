@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "core/common/error.h"
-#include "core/sparsity/json_keys.h"
+#include "core/common/config_json.h"
 
 namespace omnisparse {
 
@@ -59,19 +59,16 @@ void to_json(nlohmann::json& j, const MemberSamplerConfig& c) {
 }
 
 void from_json(const nlohmann::json& j, MemberSamplerConfig& c) {
-  const std::string what = "members";
-  detail::check_keys(j, what,
-                     {"k", "rule", "p_dense", "level_weights", "ladder", "distribution",
-                      "per_group", "target_tolerance"});
-  detail::read_key(j, what, "k", c.k);
+  JsonFields f(j, "members");
+  f.get("k", c.k);
   std::string rule;
-  detail::read_key(j, what, "rule", rule);
+  f.get("rule", rule);
   if (!rule.empty()) c.rule = parse_member_rule(rule);
-  detail::read_key(j, what, "p_dense", c.p_dense);
-  detail::read_key(j, what, "level_weights", c.level_weights);
-  if (j.contains("ladder")) c.ladder = j.at("ladder").get<Ladder>();
+  f.get("p_dense", c.p_dense);
+  f.get("level_weights", c.level_weights);
+  f.get("ladder", c.ladder);
   std::string dist;
-  detail::read_key(j, what, "distribution", dist);
+  f.get("distribution", dist);
   if (dist == "target_size") {
     c.distribution = SampleDistribution::kTargetSize;
   } else if (dist == "per_layer_uniform") {
@@ -80,8 +77,9 @@ void from_json(const nlohmann::json& j, MemberSamplerConfig& c) {
     throw ConfigError("members.distribution: unknown value '" + dist +
                       "' (expected per_layer_uniform or target_size)");
   }
-  detail::read_key(j, what, "per_group", c.per_group);
-  detail::read_key(j, what, "target_tolerance", c.target_tolerance);
+  f.get("per_group", c.per_group);
+  f.get("target_tolerance", c.target_tolerance);
+  f.finish();
   c.Validate();
 }
 

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "core/common/error.h"
-#include "core/sparsity/json_keys.h"
+#include "core/common/config_json.h"
 
 namespace omnisparse {
 
@@ -36,13 +36,13 @@ void to_json(nlohmann::json& j, const CubicSchedule& s) {
 }
 
 void from_json(const nlohmann::json& j, CubicSchedule& s) {
-  const std::string what = "schedule";
-  detail::check_keys(j, what, {"initial", "final", "warmup_steps", "ramp_steps", "update_every"});
-  detail::read_key(j, what, "initial", s.initial);
-  detail::read_key(j, what, "final", s.final);
-  detail::read_key(j, what, "warmup_steps", s.warmup_steps);
-  detail::read_key(j, what, "ramp_steps", s.ramp_steps);
-  detail::read_key(j, what, "update_every", s.update_every);
+  JsonFields f(j, "schedule");
+  f.get("initial", s.initial);
+  f.get("final", s.final);
+  f.get("warmup_steps", s.warmup_steps);
+  f.get("ramp_steps", s.ramp_steps);
+  f.get("update_every", s.update_every);
+  f.finish();
   s.Validate();
 }
 

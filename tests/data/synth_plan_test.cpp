@@ -172,6 +172,16 @@ TEST(SynthPlan, ConfigValidatesAndRoundTrips) {
   j["out"] = "x";
   j["bogus"] = 1;
   EXPECT_THROW(SynthConfig::from_json(j), ConfigError);
+  // A corpus.json written before Festival voices existed reads as without them.
+  nlohmann::json old = {{"out", "x"}, {"utterances", 100}, {"domain", "commands"}, {"seed", 3}};
+  EXPECT_FALSE(SynthConfig::from_json(old).festival);
+  old["festival"] = "yes";
+  try {
+    SynthConfig::from_json(old);
+    ADD_FAILURE() << "festival: \"yes\" accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("synth.festival"), std::string::npos) << e.what();
+  }
 }
 
 TEST(TextSources, WordnetGivesThousandsOfUsableSentences) {
