@@ -155,7 +155,7 @@ void LivePanel::refreshDevices() {
   } else if (!typed.isEmpty()) {
     device_->setEditText(typed);
   }
-  if (!error.isEmpty()) setMessage(error, true);
+  if (!error.isEmpty()) setMessage(error + ". File... plays an audio file through the same path instead.", true);
   else if (!remembered.isEmpty() && pick < 0)
     setMessage(QString("The remembered input '%1' is not connected; pick another").arg(remembered), true);
   else setMessage(QString("%1 input device(s)").arg(devices.size()), false);
