@@ -3,10 +3,10 @@
 #include <ATen/core/grad_mode.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <deque>
-#include <algorithm>
 #include <utility>
 
 #include "core/audio/audio_io.h"
