@@ -5,6 +5,10 @@ import sys
 
 out = sys.argv[1]
 rows = [json.loads(l) for l in open(os.path.join(out, "rows.jsonl"))]
+first = {}
+for i, r in enumerate(rows):
+    first.setdefault(r["setting"], i)
+rows.sort(key=lambda r: (first[r["setting"]], r["seed"]))
 # What each setting changes against the baseline (settings/<name>.json holds its overlay).
 CHANGES = {
     "baseline": "none: clean synthetic voices reading the training texts",
@@ -14,6 +18,7 @@ CHANGES = {
     "telephone": "half the utterances through a telephone line (300-3400 Hz at 8 kHz, G.711 mu/A-law or GSM 06.10)",
     "vtlp": "vocal-tract-length perturbation (warp 0.9-1.1) on half the utterances",
     "festival": "Festival's voices (kal, ked diphones; slt HTS) as a fifth of the training speakers",
+    "text-variety-telephone": "text-variety and telephone together",
 }
 real = json.load(open(os.path.join(out, "real", "prompts.json")))
 print("# Synthetic-to-real gap, vocabulary held equal\n")
