@@ -43,7 +43,6 @@ struct Tables {
   // mel_weights[mel_offset[m] ...].
   std::vector<int> mel_first, mel_len, mel_offset;
   std::vector<float> mel_weights;
-  at::Tensor basis;   // [L, 2K]: cos | -sin columns of the DFT of length `padded`
 };
 
 Tables build_tables(const FbankConfig& cfg) {
@@ -69,17 +68,28 @@ Tables build_tables(const FbankConfig& cfg) {
     t.mel_offset.push_back(static_cast<int>(t.mel_weights.size()));
     for (int k = first; first >= 0 && k <= last; ++k) t.mel_weights.push_back(mw[k][m]);
   }
-  t.basis = at::empty({L, 2 * K}, at::kFloat);
-  auto b = t.basis.accessor<float, 2>();
-  for (int n = 0; n < L; ++n) {
-    for (int k = 0; k < K; ++k) {
-      // (n * k) mod P keeps the angle exact for large n * k.
-      const double ang = 2 * std::numbers::pi * static_cast<double>((int64_t(n) * k) % P) / P;
-      b[n][k] = static_cast<float>(std::cos(ang));
-      b[n][K + k] = static_cast<float>(-std::sin(ang));
-    }
-  }
   return t;
+}
+
+// [L, 2K]: cos | -sin columns of the DFT of length P, for SpectrumMethod::kMatmul only. Kept
+// apart from Tables, which training rebuilds for every VTLP warp it draws.
+const at::Tensor& dft_basis(int L, int P) {
+  thread_local std::optional<std::pair<std::pair<int, int>, at::Tensor>> cache;
+  if (!cache || cache->first != std::make_pair(L, P)) {
+    const int K = P / 2 + 1;
+    at::Tensor basis = at::empty({L, 2 * K}, at::kFloat);
+    auto b = basis.accessor<float, 2>();
+    for (int n = 0; n < L; ++n) {
+      for (int k = 0; k < K; ++k) {
+        // (n * k) mod P keeps the angle exact for large n * k.
+        const double ang = 2 * std::numbers::pi * static_cast<double>((int64_t(n) * k) % P) / P;
+        b[n][k] = static_cast<float>(std::cos(ang));
+        b[n][K + k] = static_cast<float>(-std::sin(ang));
+      }
+    }
+    cache.emplace(std::make_pair(L, P), basis);
+  }
+  return cache->second;
 }
 
 const Tables& tables_for(const FbankConfig& cfg) {
@@ -248,7 +258,7 @@ at::Tensor compute_fbank_raw(const float* samples, int64_t num_samples, const Fb
     re_stride = 2;
     im_offset = 1;
   } else {
-    reim = frames.narrow(1, 0, L).matmul(tab.basis).contiguous();
+    reim = frames.narrow(1, 0, L).matmul(dft_basis(int(L), int(P))).contiguous();
     re_stride = 1;
     im_offset = K;
   }
