@@ -9,6 +9,7 @@
 #include "app/cli/model_source.h"
 #include "core/common/error.h"
 #include "core/data/corpus.h"
+#include "core/data/manifests.h"
 #include "core/eval/evaluator.h"
 #include "core/eval/trn.h"
 
@@ -34,9 +35,7 @@ void eval_one(LoadedModel& m, const EvalArgs& a, const std::string& data, bool s
 
   // sclite-style hyp/ref files next to the model (or in --out).
   // With several sets, --out holds one folder per set.
-  const std::string set_name =
-      subset.extension() == ".tsv" ? subset.stem().string() : subset.filename().string();
-  const std::string name = "eval-" + set_name + "-" + m.tag();
+  const std::string name = "eval-" + subset_name(subset) + "-" + m.tag();
   std::filesystem::path out = a.out.empty() ? m.default_output_dir() / name
                               : several     ? std::filesystem::path(a.out) / name
                                             : std::filesystem::path(a.out);

@@ -193,6 +193,10 @@ std::vector<Utterance> read_kaldi_dir(const fs::path& dir) {
   return utts;
 }
 
+std::string subset_name(const std::filesystem::path& resolved) {
+  return resolved.extension() == ".tsv" ? resolved.stem().string() : resolved.filename().string();
+}
+
 bool is_tsv_manifest(const fs::path& file) {
   std::error_code ec;
   return file.extension() == ".tsv" && fs::is_regular_file(file, ec);

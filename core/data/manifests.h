@@ -19,6 +19,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "core/data/corpus.h"
@@ -31,6 +32,10 @@ std::vector<Utterance> read_kaldi_dir(const std::filesystem::path& dir);
 
 // A manifest is a regular file named *.tsv.
 bool is_tsv_manifest(const std::filesystem::path& file);
+
+// The name results and reports give a resolved subset: a directory's name ("dev", "test"), a
+// manifest's stem ("b" for b.tsv).
+std::string subset_name(const std::filesystem::path& resolved);
 std::vector<Utterance> read_tsv_manifest(const std::filesystem::path& file);
 
 }  // namespace omnisparse

@@ -8,6 +8,7 @@
 #include "core/common/error.h"
 #include "core/common/progress.h"
 #include "core/data/corpus.h"
+#include "core/data/manifests.h"
 #include "core/eval/pareto.h"
 #include "core/eval/run_model.h"
 #include "core/eval/subnet_eval.h"
@@ -49,7 +50,7 @@ ExtraEvalSet parse_extra_eval_set(const std::string& text) {
   if (x.data.empty()) throw InvalidArgument("evaluation set '" + text + "': no path");
   if (x.name.empty()) {
     const fs::path resolved = resolve_subset(x.data, "test");
-    x.name = resolved.extension() == ".tsv" ? resolved.stem().string() : resolved.filename().string();
+    x.name = subset_name(resolved);
   }
   return x;
 }
@@ -124,7 +125,7 @@ class Job {
 
     const fs::path dir = resolve_subset(c_.data, c_.set);
     r_.results = store_->path();
-    r_.set = dir.extension() == ".tsv" ? dir.stem().string() : dir.filename().string();
+    r_.set = subset_name(dir);
     set_ = EvalSet::Load(read_subset(dir), rm_.bundle.fbank, c_.progress);
     r_.set_utterances = static_cast<int64_t>(set_.size());
     const SubnetResult dense = describe_subnet(rm_, rm_.uniform(0.0), "sweep");
