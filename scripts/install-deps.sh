@@ -11,7 +11,7 @@ PACKAGES=(
   xvfb xauth imagemagick fonts-dejavu-core
   portaudio19-dev libsndfile1-dev libsoxr-dev sox
   pulseaudio pulseaudio-utils libasound2-plugins alsa-utils
-  libhdf5-dev hdf5-tools libssl-dev zlib1g-dev
+  libhdf5-dev hdf5-tools libssl-dev zlib1g-dev libonnx-dev
   asterisk-core-sounds-en-wav asterisk-core-sounds-en
   espeak-ng libespeak-ng-dev flite flite1-dev
   festival festival-dev libestools-dev libncurses-dev libpulse-dev libasound2-dev
@@ -27,8 +27,29 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+# Node.js and npm check the sherpa-onnx exports with the real runtime (tests/sherpa): Debian's
+# packages where the machine has none of its own.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
+
+# sherpa-onnx's Node.js package (its addon ships libsherpa-onnx and ONNX Runtime) and
+# onnxruntime-node, pinned in tests/sherpa/package.json, into tests/sherpa/node_modules.
+# --ignore-scripts: onnxruntime-node's install script only fetches GPU binaries from GitHub.
+# Without the registry the sherpa-onnx tests skip, saying why.
+install_node_packages() {
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/sherpa"
+  if [ -d "$dir/node_modules/sherpa-onnx-node" ] && [ -d "$dir/node_modules/onnxruntime-node" ]; then
+    return 0
+  fi
+  echo "install-deps: npm packages for tests/sherpa"
+  (cd "$dir" && npm install --ignore-scripts --no-audit --no-fund --loglevel=error) ||
+    echo "install-deps: npm install in $dir failed; the sherpa-onnx runtime tests will skip" >&2
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
+  install_node_packages
   exit 0
 fi
 
@@ -42,4 +63,5 @@ echo "install-deps: installing ${#missing[@]} packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+install_node_packages
 echo "install-deps: done"

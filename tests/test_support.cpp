@@ -31,10 +31,12 @@ static std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
-pid_t spawn_cli(const std::vector<std::string>& args, const fs::path& out_path,
-                const fs::path& err_path, int timeout_s) {
-  pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
+namespace {
+
+// Starts `exe` with `args` (no shell; execvp, so a bare name is looked up in PATH).
+pid_t spawn(const std::string& exe, const std::vector<std::string>& args, const fs::path& out_path,
+            const fs::path& err_path, int timeout_s) {
+  const pid_t pid = ::fork();
   if (pid == 0) {
     int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -43,22 +45,19 @@ pid_t spawn_cli(const std::vector<std::string>& args, const fs::path& out_path,
     ::dup2(err, 2);
     ::dup2(in, 0);
     std::vector<char*> argv;
-    std::string exe = OMNISPARSE_CLI;
-    argv.push_back(exe.data());
+    std::string name = exe;
+    argv.push_back(name.data());
     std::vector<std::string> copy = args;
     for (auto& a : copy) argv.push_back(a.data());
     argv.push_back(nullptr);
     if (timeout_s > 0) ::alarm(static_cast<unsigned>(timeout_s));
-    ::execv(exe.c_str(), argv.data());
+    ::execvp(name.c_str(), argv.data());
     ::_exit(127);
   }
   return pid;
 }
 
-CommandResult run_cli(const std::vector<std::string>& args, int timeout_s) {
-  TempDir io("omnisparse-cli");
-  const fs::path out_path = io / "stdout", err_path = io / "stderr";
-  const pid_t pid = spawn_cli(args, out_path, err_path, timeout_s);
+CommandResult wait_for(pid_t pid, const fs::path& out_path, const fs::path& err_path) {
   int status = 0;
   ::waitpid(pid, &status, 0);
   CommandResult r;
@@ -66,6 +65,24 @@ CommandResult run_cli(const std::vector<std::string>& args, int timeout_s) {
   r.out = slurp(out_path);
   r.err = slurp(err_path);
   return r;
+}
+
+}  // namespace
+
+pid_t spawn_cli(const std::vector<std::string>& args, const fs::path& out_path,
+                const fs::path& err_path, int timeout_s) {
+  return spawn(OMNISPARSE_CLI, args, out_path, err_path, timeout_s);
+}
+
+CommandResult run_cli(const std::vector<std::string>& args, int timeout_s) {
+  return run_program(OMNISPARSE_CLI, args, timeout_s);
+}
+
+CommandResult run_program(const std::string& exe, const std::vector<std::string>& args,
+                          int timeout_s) {
+  TempDir io("omnisparse-run");
+  const fs::path out_path = io / "stdout", err_path = io / "stderr";
+  return wait_for(spawn(exe, args, out_path, err_path, timeout_s), out_path, err_path);
 }
 
 }  // namespace omnisparse::test

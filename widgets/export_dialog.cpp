@@ -35,6 +35,7 @@ ExportDialog::ExportDialog(const QString& run_dir, const QVector<double>& ladder
   format_ = new QComboBox(this);
   format_->addItem("safetensors (.safetensors)", "safetensors");
   format_->addItem("HDF5 (.h5)", "hdf5");
+  format_->addItem("sherpa-onnx (a directory; stateless predictor only)", "sherpa-onnx");
   path_ = new QLineEdit(this);
   auto* browse_button = new QPushButton("Browse...", this);
   auto* path_row = new QHBoxLayout();
@@ -66,9 +67,11 @@ ExportDialog::ExportDialog(const QString& run_dir, const QVector<double>& ladder
   connect(format_, &QComboBox::currentIndexChanged, this, [this] {
     const QString p = path_->text();
     const QFileInfo info(p);
-    setOutputPath(path_edited_ && !p.isEmpty()
-                      ? QDir(info.path()).filePath(info.completeBaseName() + extension())
-                      : defaultPath());
+    QString base = info.completeBaseName();
+    if (base.endsWith("-sherpa-onnx")) base.chop(12);
+    setOutputPath(path_edited_ && !p.isEmpty() ? QDir(info.path()).filePath(base + extension())
+                                               : defaultPath());
+    refreshPreview();
   });
   connect(path_, &QLineEdit::textEdited, this, [this] { path_edited_ = true; });
   connect(browse_button, &QPushButton::clicked, this, &ExportDialog::browse);
@@ -87,6 +90,15 @@ ExportDialog::ExportDialog(const QString& run_dir, const QVector<double>& ladder
     const qint64 dense = qint64(preview_["bytes_dense"].toDouble());
     const qint64 stored = qint64(preview_["bytes_stored"].toDouble());
     const qint64 nnz = qint64(preview_["nnz"].toDouble()), params = qint64(preview_["params"].toDouble());
+    if (format() == "sherpa-onnx") {  // ONNX stores every weight, the pruned ones as zeros
+      preview_label_->setText(
+          QString("%1 of %2 parameters non-zero (%3 % sparse)\nONNX stores the zeros too: about %4 "
+                  "in fp32 (a quarter with int8); zipped, the zeros cost little")
+              .arg(QLocale().toString(nnz), QLocale().toString(params))
+              .arg(params ? 100.0 * (1.0 - double(nnz) / double(params)) : 0.0, 0, 'f', 1)
+              .arg(bytes(dense)));
+      return;
+    }
     preview_label_->setText(
         QString("%1 of %2 parameters non-zero (%3 % sparse)\ndense fp32 %4  ->  sparse file %5 (%6 of dense)")
             .arg(QLocale().toString(nnz), QLocale().toString(params))
@@ -106,6 +118,17 @@ ExportDialog::ExportDialog(const QString& run_dir, const QVector<double>& ladder
       result_label_->setText(QString("Export failed (%1):\n%2")
                                  .arg(summary, export_job_.lastStderr(6).join("\n")));
       result_label_->setStyleSheet("color: #b00020;");
+      return;
+    }
+    if (exported_["format"].toString() == "sherpa-onnx") {
+      const QString dir = exported_["dir"].toString();
+      result_label_->setStyleSheet({});
+      result_label_->setText(
+          QString("Wrote %1\nencoder.onnx, decoder.onnx, joiner.onnx, tokens.txt, model.json: %2\n"
+                  "Run it with sherpa-onnx's streaming recognizer (model type lstm); the README "
+                  "shows how")
+              .arg(dir, bytes(qint64(exported_["total_bytes"].toDouble()))));
+      Q_EMIT exported(dir);
       return;
     }
     const QString path = exported_["path"].toString();
@@ -157,7 +180,10 @@ void ExportDialog::setOutputPath(const QString& path) { path_->setText(path); }
 QString ExportDialog::outputPath() const { return path_->text().trimmed(); }
 QString ExportDialog::previewText() const { return preview_label_->text(); }
 QString ExportDialog::resultText() const { return result_label_->text(); }
-QString ExportDialog::extension() const { return format() == "hdf5" ? ".h5" : ".safetensors"; }
+QString ExportDialog::extension() const {
+  const QString f = format();
+  return f == "hdf5" ? ".h5" : f == "sherpa-onnx" ? "-sherpa-onnx" : ".safetensors";
+}
 
 QStringList ExportDialog::sourceArgs() const {
   const QString d = choice_->currentData().toString();
@@ -206,11 +232,20 @@ void ExportDialog::startExport() {
   path_->setEnabled(false);
   result_label_->setStyleSheet({});
   result_label_->setText(QString("Exporting to %1 ...").arg(path));
-  export_job_.start(cli_program(), QStringList{"--json", "-q", "export"} + sourceArgs() << "--out" << path);
+  QStringList args = QStringList{"--json", "-q", "export"} + sourceArgs() << "--out" << path;
+  if (format() == "sherpa-onnx") {
+    args << "--format" << "sherpa-onnx";
+    // A directory holding an earlier sherpa-onnx export is replaced whole; any other
+    // non-empty directory is refused by the CLI (nothing of the user's is deleted).
+    if (QFileInfo::exists(QDir(path).filePath("model.json"))) args << "--force";
+  }
+  export_job_.start(cli_program(), args);
 }
 
 void ExportDialog::browse() {
-  const QString filter = format() == "hdf5" ? "HDF5 model (*.h5 *.hdf5)" : "safetensors model (*.safetensors)";
+  const QString filter = format() == "hdf5"          ? "HDF5 model (*.h5 *.hdf5)"
+                         : format() == "sherpa-onnx" ? "sherpa-onnx model directory (*)"
+                                                     : "safetensors model (*.safetensors)";
   const QString p = QFileDialog::getSaveFileName(this, "Export model to", outputPath(), filter);
   if (p.isEmpty()) return;
   path_edited_ = true;

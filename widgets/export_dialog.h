@@ -6,7 +6,8 @@
 //   dlg.exec();
 //
 // What the user sees: the sub-network (the selection, or any level of the uniform ladder), the
-// format (safetensors or HDF5; the file name's extension follows), the output path with a
+// format (safetensors or HDF5, the file name's extension follows; or a sherpa-onnx directory for
+// on-device runtimes, core/onnx/sherpa_export.h), the output path with a
 // Browse button, a size preview (non-zero parameters, dense fp32 bytes vs the bytes the sparse
 // file stores, from `export --dry-run`, so it is exact, not an estimate) and, after Export, the
 // written file's size and SHA-256 or the CLI's error with its last stderr lines. The file is
@@ -36,7 +37,7 @@ class ExportDialog : public QDialog {
   void setSubnet(const QString& id, const QString& label);
   // Selects the uniform ladder level closest to `sparsity`.
   void setSparsity(double sparsity);
-  void setFormat(const QString& format);  // "safetensors" | "hdf5"
+  void setFormat(const QString& format);  // "safetensors" | "hdf5" | "sherpa-onnx"
   QString format() const;
   void setOutputPath(const QString& path);
   QString outputPath() const;

@@ -1,6 +1,7 @@
 // omnisparse export: write a run's sub-network as a self-contained model file (safetensors or
 // HDF5 by the extension, plus a SHA-256 manifest) that `transcribe --model` and `eval --model`
-// load. Prints dense vs exported bytes.
+// load, or with --format sherpa-onnx as a directory that sherpa-onnx's streaming recognizer
+// runs as it is (core/onnx/sherpa_export.h). Prints dense vs exported bytes.
 #include <cstdio>
 #include <iostream>
 
@@ -12,6 +13,7 @@
 #include "core/eval/model_file.h"
 #include "core/io/file_manifest.h"
 #include "core/io/run_dir.h"
+#include "core/onnx/sherpa_export.h"
 
 namespace omnisparse::cli {
 
@@ -20,8 +22,35 @@ namespace {
 struct ExportArgs {
   ModelSourceArgs model;
   std::string out;
+  std::string format = "file";
+  SherpaExportOptions sherpa;
   bool dry_run = false;
 };
+
+void run_sherpa_export(const ExportArgs& a, LoadedModel& m) {
+  if (!m.run_model()) throw InvalidArgument("export --format sherpa-onnx: give --run RUN");
+  std::filesystem::path out = a.out;
+  if (out.empty()) out = RunDir::open(a.model.run).exports_dir() / (m.tag() + "-sherpa-onnx");
+  SherpaExportReport r = export_sherpa_onnx(*m.run_model(), *m.config(), out, a.sherpa);
+  if (globals().json) {
+    nlohmann::json j = r.to_json();
+    j["subnet_label"] = m.config()->label();
+    j["run"] = a.model.run;
+    j["feature_differences"] = r.feature_differences;
+    std::cout << j.dump() << "\n";
+    return;
+  }
+  const Accounting& acc = r.accounting;
+  std::cout << fmt::format(
+      "exported {} (sherpa-onnx streaming LSTM transducer{})\n  sub-network {} [{}]: {} of {} "
+      "parameters non-zero ({:.1f} % sparse)\n",
+      out.string(), a.sherpa.int8 ? ", int8 matrices" : "", r.subnet_id, m.config()->label(),
+      acc.nnz_total, acc.total_params, 100.0 * acc.sparsity());
+  for (const auto& [name, bytes] : r.file_bytes) {
+    std::cout << fmt::format("  {:<13} {:>10} bytes  sha256 {}\n", name, bytes, r.sha256.at(name));
+  }
+  for (const auto& d : r.feature_differences) std::cout << "  note: fbank " << d << "\n";
+}
 
 // --dry-run: the size the export would have, nothing written (the workbench's preview).
 void print_preview(const LoadedModel& m, const Accounting& acc) {
@@ -47,6 +76,7 @@ void print_preview(const LoadedModel& m, const Accounting& acc) {
 
 void run_export(const ExportArgs& a) {
   LoadedModel m = load_model(a.model);
+  if (a.format == "sherpa-onnx" && !a.dry_run) return run_sherpa_export(a, m);
   if (a.dry_run) return print_preview(m, export_accounting(*m.run_model(), *m.config()));
   std::filesystem::path out = a.out;
   if (out.empty()) out = RunDir::open(a.model.run).exports_dir() / (m.tag() + ".safetensors");
@@ -85,6 +115,16 @@ static void export_command(CLI::App& root) {
   c->add_option("--out", a->out,
                 "Output file: .safetensors, or .h5/.hdf5 for HDF5 (default RUN/exports/<tag>.safetensors)");
   c->add_flag("--dry-run", a->dry_run, "Print the sizes the export would have; write nothing");
+  c->add_option("--format", a->format,
+                "file (default: one model file) or sherpa-onnx (a directory: encoder/decoder/"
+                "joiner.onnx, tokens.txt, model.json; needs a stateless predictor)")
+      ->check(CLI::IsMember({"file", "sherpa-onnx"}));
+  c->add_option("--chunk", a->sherpa.chunk_frames,
+                "sherpa-onnx: feature frames per encoder call (default 32 = 320 ms)");
+  c->add_option("--symbols-per-frame", a->sherpa.symbols_per_frame,
+                "sherpa-onnx: symbols one encoder frame may emit, as our greedy search (default 3)");
+  c->add_flag("--int8", a->sherpa.int8, "sherpa-onnx: store the matrices as int8 (per tensor)");
+  c->add_flag("--force", a->sherpa.force, "sherpa-onnx: replace an existing non-empty directory");
   c->callback([a] { run_export(*a); });
 }
 OMNISPARSE_COMMAND(70, export_command);

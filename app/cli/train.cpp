@@ -27,7 +27,7 @@ std::atomic<bool> g_stop{false};
 extern "C" void on_stop_signal(int) { g_stop = true; }
 
 struct TrainArgs {
-  std::string data, run, config_file, preset, mode, device, init_from, distribution;
+  std::string data, run, config_file, preset, mode, device, init_from, distribution, predictor;
   double target_sparsity = -1, minutes = -1, freeze_at = -1, distill = -1, p_dense = -1;
   int members = -1;
   std::string workers = "auto", master;
@@ -49,6 +49,7 @@ TrainConfig config_of(const TrainArgs& a, bool* names_model) {
     cfg.preset = a.preset;
     cfg.model = TrainConfig::preset_config(a.preset);
   }
+  if (!a.predictor.empty()) cfg.model.predictor = a.predictor;
   if (!a.mode.empty()) cfg.mode = parse_train_mode(a.mode);
   if (a.target_sparsity >= 0) cfg.gmp.target_sparsity = a.target_sparsity;
   if (!a.init_from.empty()) cfg.init_from = a.init_from;
@@ -101,7 +102,7 @@ TrainerOptions trainer_options(const TrainArgs& a, bool config_names_model, Worl
   TrainerOptions opts;
   opts.world = world;
   opts.resume = a.resume;
-  opts.model_given = !a.preset.empty() || config_names_model;
+  opts.model_given = !a.preset.empty() || !a.predictor.empty() || config_names_model;
   opts.mode_given = !a.mode.empty();
   opts.progress_bar = !globals().quiet && !globals().json && (!world || world->is_root());
   if (globals().json) {
@@ -162,6 +163,10 @@ static void train_command(CLI::App& root) {
   c->add_option("--run", a->run, "Run directory to create (or resume)")->required();
   c->add_option("--config", a->config_file, "Training config JSON (flags override it)");
   c->add_option("--preset", a->preset, "Model preset: tiny, small, medium (default tiny)");
+  c->add_option("--predictor", a->predictor,
+                "lstm (default) or stateless (the last model.context_size tokens, as sherpa-onnx "
+                "runs it: needed for export --format sherpa-onnx)")
+      ->check(CLI::IsMember({"lstm", "stateless"}));
   c->add_option("--mode", a->mode, "dense | omni | gmp (default omni)");
   c->add_option("--target-sparsity", a->target_sparsity, "gmp: the target sparsity (default 0.8)");
   c->add_option("--init-from", a->init_from,

@@ -289,6 +289,22 @@ at::Tensor compute_fbank(const std::vector<float>& samples, const FbankConfig& c
   return compute_fbank_raw(samples.data(), static_cast<int64_t>(samples.size()), cfg);
 }
 
+at::Tensor compute_fbank_centered(const std::vector<float>& samples, const FbankConfig& cfg) {
+  const int64_t n = static_cast<int64_t>(samples.size());
+  const int64_t L = cfg.frame_length(), S = cfg.frame_shift();
+  const int64_t T = (n + S / 2) / S;
+  if (T == 0 || n == 0) return at::empty({0, cfg.num_mel_bins}, at::kFloat);
+  // Frame i starts at i*S + S/2 - L/2; lay the mirrored samples out so that it starts at i*S.
+  const int64_t offset = S / 2 - L / 2;
+  std::vector<float> padded(static_cast<size_t>((T - 1) * S + L));
+  for (int64_t j = 0; j < static_cast<int64_t>(padded.size()); ++j) {
+    int64_t s = j + offset;
+    while (s < 0 || s >= n) s = s < 0 ? -s - 1 : 2 * n - 1 - s;  // Kaldi's mirroring
+    padded[static_cast<size_t>(j)] = samples[static_cast<size_t>(s)];
+  }
+  return compute_fbank_raw(padded.data(), static_cast<int64_t>(padded.size()), cfg);
+}
+
 OnlineFbank::OnlineFbank(const FbankConfig& cfg) : cfg_(cfg) { cfg_.Validate(); }
 
 void OnlineFbank::accept_waveform(const float* samples, size_t n) {

@@ -45,7 +45,8 @@ struct FbankConfig {
   double dither = 0.0;          // int16 units; 0 at inference (and by default)
   uint64_t dither_seed = 0;
   double low_freq = 20.0;       // Hz
-  double high_freq = 0.0;       // Hz; <= 0 means Nyquist + high_freq (Kaldi's convention)
+  double high_freq = -400.0;    // Hz; <= 0 means Nyquist + high_freq (Kaldi's convention):
+                                // 7600 Hz at 16 kHz, as sherpa-onnx's front end
   bool snip_edges = true;       // only true is supported (streaming needs whole frames)
   double input_scale = 32768.0; // [-1, 1] floats -> int16 range, like Kaldi
   // Vocal-tract-length warp of the mel filters (Kaldi's VTLN: filter edges between 100 Hz and
@@ -68,6 +69,12 @@ struct FbankConfig {
 
 // [T, num_mel_bins] float32 log-mel energies of 16 kHz (cfg.sample_rate) mono samples.
 at::Tensor compute_fbank(const std::vector<float>& samples, const FbankConfig& cfg = {});
+
+// The same features framed as Kaldi's snip_edges=false (kaldi-native-fbank as sherpa-onnx sets
+// it up): (n + shift/2) / shift frames, frame i centred at sample i*shift + shift/2, samples
+// beyond either end mirrored. cfg.snip_edges is ignored. Offline only (OnlineFbank keeps
+// snip_edges=true); used to compare with sherpa-onnx's front end exactly.
+at::Tensor compute_fbank_centered(const std::vector<float>& samples, const FbankConfig& cfg = {});
 
 // [padded_length/2 + 1, num_mel_bins] triangular mel weights (float32): row k is FFT bin k.
 at::Tensor mel_filterbank(const FbankConfig& cfg);

@@ -86,6 +86,16 @@ at::Tensor FeatureStats::apply(const at::Tensor& feats) const {
   return (feats.to(at::kFloat) - mean_t_) * inv_std_t_;
 }
 
+const at::Tensor& FeatureStats::mean_tensor() const {
+  if (!finalized_) throw InvalidArgument("FeatureStats::mean_tensor before finalize()");
+  return mean_t_;
+}
+
+const at::Tensor& FeatureStats::inv_std_tensor() const {
+  if (!finalized_) throw InvalidArgument("FeatureStats::inv_std_tensor before finalize()");
+  return inv_std_t_;
+}
+
 nlohmann::json FeatureStats::to_json() const {
   if (!finalized_) throw InvalidArgument("FeatureStats::to_json before finalize()");
   return {{"type", "global_cmvn"}, {"dim", dim_},   {"count", count_},

@@ -44,6 +44,10 @@ class FeatureStats {
   // [..., dim] -> float32 (x - mean) / std. Throws InvalidArgument if not finalized or the last
   // dimension is not `dim`.
   at::Tensor apply(const at::Tensor& feats) const;
+  // The float32 [dim] tensors apply() uses (an exporter writes them into its graph as they are).
+  // Throws InvalidArgument if not finalized.
+  const at::Tensor& mean_tensor() const;
+  const at::Tensor& inv_std_tensor() const;
 
   // {"type": "global_cmvn", "dim", "count", "min_std", "mean": [...], "variance": [...]}.
   nlohmann::json to_json() const;      // requires finalize()

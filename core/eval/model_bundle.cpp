@@ -68,6 +68,17 @@ std::map<std::string, std::string> ModelBundle::metadata() const {
 
 std::string ModelBundle::fingerprint() const { return model_fingerprint(config); }
 
+FbankConfig fbank_of(const std::map<std::string, std::string>& metadata,
+                     const std::filesystem::path& source) {
+  try {
+    return FbankConfig::from_json(parse_meta(metadata, kFbankKey, source));
+  } catch (const FormatError&) {
+    throw;
+  } catch (const Error& e) {
+    throw FormatError(source, std::string("invalid fbank metadata: ") + e.what());
+  }
+}
+
 ModelBundle ModelBundle::FromTensors(const std::map<std::string, std::string>& metadata,
                                      const std::vector<std::pair<std::string, at::Tensor>>& tensors,
                                      const std::filesystem::path& source) {

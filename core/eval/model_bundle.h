@@ -54,6 +54,11 @@ struct ModelBundle {
   std::string fingerprint() const;
 };
 
+// The fbank settings stored in a bundle's metadata (a checkpoint's or an export's), without
+// building the model. FormatError naming `source` when absent or invalid.
+FbankConfig fbank_of(const std::map<std::string, std::string>& metadata,
+                     const std::filesystem::path& source);
+
 // Architecture fingerprint of a model: layers_fingerprint() of its prunable layer names and
 // shapes (the key results.h5 uses).
 std::string model_fingerprint(const TransducerConfig& config);

@@ -42,7 +42,8 @@ int64_t config_param_count(const TransducerConfig& c) {
   double n = linear(double(c.feat_dim) * c.frame_stacking, c.input_dim) +
              lstm(c.input_dim, c.encoder_hidden, c.encoder_layers) +
              linear(c.encoder_hidden, c.encoder_dim) + double(c.vocab_size) * c.predictor_embed +
-             lstm(c.predictor_embed, c.predictor_hidden, c.predictor_layers) +
+             (c.stateless() ? linear(double(c.context_size) * c.predictor_embed, c.predictor_hidden)
+                            : lstm(c.predictor_embed, c.predictor_hidden, c.predictor_layers)) +
              linear(c.encoder_dim, c.joiner_dim) + linear(c.predictor_hidden, c.joiner_dim) +
              linear(c.joiner_dim, c.vocab_size) +
              (c.ctc_weight > 0 ? linear(c.encoder_dim, c.vocab_size * c.ctc_upsample) : 0.0);

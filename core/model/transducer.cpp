@@ -14,9 +14,14 @@ TransducerImpl::TransducerImpl(const TransducerConfig& config) : config_(config)
                                               c.dropout}));
   encoder_proj = register_module("encoder_proj", MaskedLinear(c.encoder_hidden, c.encoder_dim));
   embedding = register_module("embedding", torch::nn::Embedding(c.vocab_size, c.predictor_embed));
-  predictor = register_module(
-      "predictor", MaskedLSTM(MaskedLSTMOptions{c.predictor_embed, c.predictor_hidden,
-                                                c.predictor_layers, c.dropout}));
+  if (c.stateless()) {
+    predictor_context = register_module(
+        "predictor_context", MaskedLinear(c.context_size * c.predictor_embed, c.predictor_hidden));
+  } else {
+    predictor = register_module(
+        "predictor", MaskedLSTM(MaskedLSTMOptions{c.predictor_embed, c.predictor_hidden,
+                                                  c.predictor_layers, c.dropout}));
+  }
   joiner = register_module(
       "joiner", Joiner(c.encoder_dim, c.predictor_hidden, c.joiner_dim, c.vocab_size));
   if (c.ctc_weight > 0) {
@@ -70,8 +75,21 @@ torch::Tensor TransducerImpl::encode_chunk(const torch::Tensor& feats, EncoderSt
 
 PredictorOutput TransducerImpl::predict(const torch::Tensor& tokens,
                                         const std::optional<LSTMState>& state) {
-  auto [pred, s] = predictor->forward(embedding->forward(tokens), state);  // [B, U+1, Hp]
-  return {pred, s};
+  if (!config_.stateless()) {
+    auto [pred, s] = predictor->forward(embedding->forward(tokens), state);  // [B, U+1, Hp]
+    return {pred, s};
+  }
+  const int64_t B = tokens.size(0), U1 = tokens.size(1), ctx = config_.context_size;
+  torch::Tensor history = state ? state->h.select(0, 0).to(torch::kLong)  // [B, ctx-1]
+                                : torch::full({B, ctx - 1}, TransducerConfig::kBlank,
+                                              tokens.options().dtype(torch::kLong));
+  auto all = torch::cat({history, tokens.to(torch::kLong)}, 1);  // [B, ctx-1+U+1]
+  auto windows = all.unfold(1, ctx, 1);                          // [B, U+1, ctx]
+  auto x = embedding->forward(windows).reshape({B, U1, ctx * config_.predictor_embed});
+  auto pred = torch::relu(predictor_context->forward(x));  // [B, U+1, Hp]
+  LSTMState next{all.narrow(1, all.size(1) - (ctx - 1), ctx - 1).unsqueeze(0),
+                 torch::zeros({1, B, 0}, pred.options())};
+  return {pred, next};
 }
 
 torch::Tensor TransducerImpl::joint(const torch::Tensor& enc, const torch::Tensor& pred) {
@@ -89,7 +107,11 @@ torch::Tensor TransducerImpl::ctc_logits(const torch::Tensor& enc) {
 PrunableLayers TransducerImpl::prunable_layers() const {
   PrunableLayers out = encoder->prunable("encoder", "encoder");
   out.push_back(encoder_proj->prunable("encoder.proj", "encoder"));
-  for (auto& l : predictor->prunable("predictor", "predictor")) out.push_back(l);
+  if (config_.stateless()) {
+    out.push_back(predictor_context->prunable("predictor.context", "predictor"));
+  } else {
+    for (auto& l : predictor->prunable("predictor", "predictor")) out.push_back(l);
+  }
   for (auto& l : joiner->prunable()) out.push_back(l);
   return out;
 }

@@ -9,13 +9,16 @@
 // Pipeline: stack 4 frames ([B, T, 80] -> [B, floor(T/4), 320]; the last T mod 4 frames are
 // dropped, in streaming too) -> input_proj (Linear, not pruned) -> masked LSTM encoder ->
 // encoder_proj (prunable) -> enc. Predictor: embedding (not pruned; blank = 0 is also the
-// start symbol) -> masked LSTM. Joiner: see joiner.h. Optional CTC head (Linear on enc, not
+// start symbol) -> masked LSTM, or with model.predictor "stateless": the embeddings of the last
+// context_size tokens (blanks before the start), concatenated -> predictor_context (prunable
+// Linear) -> ReLU. Joiner: see joiner.h. Optional CTC head (Linear on enc, not
 // pruned: training only) when config.ctc_weight > 0.
 //
 // Prunable layers, in this stable order (names -> parameters):
 //   encoder.lstm<l>.w_ih / .w_hh  -> encoder.weight_ih_l<l> / encoder.weight_hh_l<l>
 //   encoder.proj                  -> encoder_proj.weight
 //   predictor.lstm<l>.w_ih / .w_hh-> predictor.weight_ih_l<l> / predictor.weight_hh_l<l>
+//   (stateless instead) predictor.context -> predictor_context.weight
 //   joiner.enc_proj, joiner.pred_proj, joiner.out -> joiner.<same>.weight
 //
 // Streaming: encode_chunk() over any split of the frames gives the same encoder frames as
@@ -41,9 +44,12 @@ struct EncoderOutput {
   torch::Tensor lens;  // [B] int64, floor(feat_len / frame_stacking)
 };
 
+// The predictor's state after the last token. LSTM predictor: h, c [L, B, Hp]. Stateless
+// predictor: h holds the last context_size - 1 tokens [1, B, context_size - 1] (int64) and c is
+// empty [1, B, 0], so decoders select, concatenate and narrow states along dimension 1 alike.
 struct PredictorOutput {
   torch::Tensor pred;  // [B, U+1, Dp]
-  LSTMState state;     // [L, B, Hp]
+  LSTMState state;
 };
 
 // What the encoder carries between chunks of one utterance.
@@ -83,7 +89,8 @@ class TransducerImpl : public torch::nn::Module {
   MaskedLSTM encoder{nullptr};
   MaskedLinear encoder_proj{nullptr};
   torch::nn::Embedding embedding{nullptr};
-  MaskedLSTM predictor{nullptr};
+  MaskedLSTM predictor{nullptr};            // model.predictor "lstm"
+  MaskedLinear predictor_context{nullptr};  // model.predictor "stateless"
   Joiner joiner{nullptr};
   torch::nn::Linear ctc_head{nullptr};
 

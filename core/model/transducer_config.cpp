@@ -28,6 +28,8 @@ const std::map<std::string, Field>& fields() {
       {"encoder_layers", field(&TransducerConfig::encoder_layers)},
       {"encoder_hidden", field(&TransducerConfig::encoder_hidden)},
       {"encoder_dim", field(&TransducerConfig::encoder_dim)},
+      {"predictor", field(&TransducerConfig::predictor)},
+      {"context_size", field(&TransducerConfig::context_size)},
       {"predictor_embed", field(&TransducerConfig::predictor_embed)},
       {"predictor_layers", field(&TransducerConfig::predictor_layers)},
       {"predictor_hidden", field(&TransducerConfig::predictor_hidden)},
@@ -56,6 +58,14 @@ void TransducerConfig::Validate() const {
   require_positive("encoder_layers", encoder_layers);
   require_positive("encoder_hidden", encoder_hidden);
   require_positive("encoder_dim", encoder_dim);
+  if (predictor != "lstm" && predictor != "stateless") {
+    throw ConfigError("model.predictor must be \"lstm\" or \"stateless\", got \"" + predictor +
+                      "\"");
+  }
+  if (context_size < 1 || context_size > 16) {
+    throw ConfigError("model.context_size must be an integer in [1, 16], got " +
+                      std::to_string(context_size));
+  }
   require_positive("predictor_embed", predictor_embed);
   require_positive("predictor_layers", predictor_layers);
   require_positive("predictor_hidden", predictor_hidden);
@@ -76,7 +86,10 @@ void TransducerConfig::Validate() const {
 
 nlohmann::json TransducerConfig::to_json() const {
   nlohmann::json j = nlohmann::json::object();
-  for (const auto& [key, f] : fields()) j[key] = f.get(*this);
+  for (const auto& [key, f] : fields()) {
+    if (!stateless() && (key == "predictor" || key == "context_size")) continue;
+    j[key] = f.get(*this);
+  }
   return j;
 }
 
@@ -90,7 +103,15 @@ TransducerConfig TransducerConfig::from_json(const nlohmann::json& j) {
       for (const auto& [k, f] : fields()) valid += (valid.empty() ? "" : ", ") + k;
       throw ConfigError("unknown model config key '" + key + "' (valid keys: " + valid + ")");
     }
-    const bool want_int = it->second.get(c).is_number_integer();
+    const nlohmann::json current = it->second.get(c);
+    if (current.is_string()) {
+      if (!value.is_string()) {
+        throw ConfigError("model." + key + " must be a string, got " + value.dump());
+      }
+      it->second.set(c, value);
+      continue;
+    }
+    const bool want_int = current.is_number_integer();
     if (!value.is_number() || (want_int && !value.is_number_integer())) {
       throw ConfigError("model." + key + " must be " + (want_int ? "an integer" : "a number") +
                         ", got " + value.dump());

@@ -26,8 +26,14 @@ struct TransducerConfig {
   int64_t encoder_layers = 3;     // unidirectional LSTM layers
   int64_t encoder_hidden = 256;
   int64_t encoder_dim = 192;      // encoder output projection (prunable); encode() returns this
+  // The predictor: "lstm" (embedding -> masked LSTM, predictor_layers deep) or "stateless"
+  // (embedding of the last context_size tokens, concatenated -> masked Linear -> ReLU; the
+  // decoder of icefall's stateless transducers and of sherpa-onnx, see docs/DESIGN.md
+  // section 3). Both return predictor_hidden features per token.
+  std::string predictor = "lstm";
+  int64_t context_size = 2;       // stateless only: tokens the predictor sees (>= 1)
   int64_t predictor_embed = 64;   // token embedding (not pruned)
-  int64_t predictor_layers = 1;
+  int64_t predictor_layers = 1;   // lstm only
   int64_t predictor_hidden = 160; // predict() returns this
   int64_t joiner_dim = 192;
   int64_t vocab_size = 29;        // including blank
@@ -36,9 +42,13 @@ struct TransducerConfig {
   int64_t ctc_upsample = 1;       // CTC frames per encoder frame: 2 puts CTC at 20 ms, where
                                   // fast speech still has a blank between most characters
 
+  bool stateless() const { return predictor == "stateless"; }
+
   // Throws ConfigError naming the first bad key and saying what is allowed.
   void Validate() const;
 
+  // predictor and context_size are written only for a stateless predictor, so an LSTM
+  // model's JSON (and every fingerprint over it) is what it was before they existed.
   nlohmann::json to_json() const;
   // Missing keys keep their defaults; unknown keys or wrong types throw ConfigError naming them.
   // The result is validated.

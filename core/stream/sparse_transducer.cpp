@@ -129,7 +129,11 @@ SparseTransducer::SparseTransducer(const Transducer& model, const SparseEngineOp
   encoder_ = lstm(model->encoder, "encoder", chunk);
   encoder_proj_ = linear(model->encoder_proj, "encoder.proj", chunk);
   embedding_ = to_vector(model->embedding->weight);
-  predictor_ = lstm(model->predictor, "predictor", 1);
+  if (config_.stateless()) {
+    context_ = linear(model->predictor_context, "predictor.context", 1);
+  } else {
+    predictor_ = lstm(model->predictor, "predictor", 1);
+  }
   enc_proj_ = linear(model->joiner->enc_proj, "joiner.enc_proj", chunk);
   pred_proj_ = linear(model->joiner->pred_proj, "joiner.pred_proj", 1);
   out_ = linear(model->joiner->out, "joiner.out", 1);
@@ -198,8 +202,12 @@ void SparseTransducer::project_enc(const float* enc, int64_t n, std::vector<floa
 SparseTransducer::PredictorState SparseTransducer::start_predictor() const {
   PredictorState s;
   const size_t n = static_cast<size_t>(config_.predictor_layers * config_.predictor_hidden);
-  s.h.assign(n, 0.0f);
-  s.c.assign(n, 0.0f);
+  if (config_.stateless()) {
+    s.history.assign(static_cast<size_t>(config_.context_size - 1), TransducerConfig::kBlank);
+  } else {
+    s.h.assign(n, 0.0f);
+    s.c.assign(n, 0.0f);
+  }
   predict(TransducerConfig::kBlank, s);
   return s;
 }
@@ -209,7 +217,18 @@ void SparseTransducer::predict(int64_t token, PredictorState& s, KernelProfile* 
     throw InvalidArgument("predict: token " + std::to_string(token) + " outside the vocabulary");
   }
   const int64_t E = config_.predictor_embed, H = config_.predictor_hidden;
-  s.x.assign(embedding_.begin() + token * E, embedding_.begin() + (token + 1) * E);
+  if (config_.stateless()) {  // relu(W [emb(history..., token)] + b), as TransducerImpl::predict
+    s.history.push_back(token);
+    s.x.clear();
+    for (int64_t k : s.history) {
+      s.x.insert(s.x.end(), embedding_.begin() + k * E, embedding_.begin() + (k + 1) * E);
+    }
+    s.history.erase(s.history.begin());
+    s.tmp = context_.b;
+    mul(context_.w, s.x.data(), 1, s.tmp.data(), Accumulate::kYes, p);
+    for (float& v : s.tmp) v = std::max(v, 0.0f);
+    s.x = s.tmp;
+  }
   for (size_t l = 0; l < predictor_.size(); ++l) {
     const Lstm& layer = predictor_[l];
     float* h = s.h.data() + l * H;

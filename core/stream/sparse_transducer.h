@@ -70,7 +70,8 @@ class SparseTransducer {
     std::vector<float> x, y, gates, tmp;  // scratch
   };
   struct PredictorState {
-    std::vector<float> h, c;  // [Lp, Hp]
+    std::vector<float> h, c;  // [Lp, Hp] (LSTM predictor)
+    std::vector<int64_t> history;  // the last context_size - 1 tokens (stateless predictor)
     std::vector<float> pp;    // [J] joiner projection of the predictor output (bias included)
     std::vector<float> x, tmp;  // scratch
   };
@@ -116,6 +117,7 @@ class SparseTransducer {
   Linear input_proj_;   // not pruned: always dense
   std::vector<Lstm> encoder_, predictor_;
   Linear encoder_proj_, enc_proj_, pred_proj_, out_;
+  Linear context_;  // stateless predictor: [Hp, context_size * E]
   std::vector<float> embedding_;  // [V, E]
   std::vector<KernelLayerInfo> info_;
 };

@@ -137,8 +137,6 @@ void check_parent_compatible(const ParentModel& parent, const TransducerConfig& 
   std::string d = first_difference(pm.to_json(), model.to_json(), "model", {"dropout", "ctc_weight"});
   if (d.empty())
     d = first_difference(parent.bundle.tokenizer.to_json(), CharTokenizer().to_json(), "tokenizer", {});
-  if (d.empty())
-    d = first_difference(parent.bundle.fbank.to_json(), FbankConfig().to_json(), "fbank", {});
   if (!d.empty()) refuse(d);
 }
 

@@ -38,9 +38,10 @@ struct ParentModel {
 ParentModel load_parent(const std::filesystem::path& path);
 
 // ConfigError naming the first difference ("init-from runs/d: model.encoder_hidden is 256 in
-// the parent, 320 here") when the parent's model, tokenizer or feature settings differ from
-// what this run trains. Dropout and the CTC weight may differ (training-only), the CTC head's
-// presence may not.
+// the parent, 320 here") when the parent's model or tokenizer differs from what this run
+// trains. Dropout and the CTC weight may differ (training-only), the CTC head's presence may
+// not. The feature settings are not compared: the run takes the parent's (its fbank config and
+// normalisation), so a parent trained before a default changed keeps hearing what it learned.
 void check_parent_compatible(const ParentModel& parent, const TransducerConfig& model,
                              const std::string& preset);
 

@@ -202,6 +202,7 @@ class TrainSession {
     (void)resolve_device(cfg_.device);
     if (cfg_.init_from.empty()) return;
     parent_ = load_parent(cfg_.init_from);
+    fbank_ = parent_->bundle.fbank;  // a fine-tune hears what its parent heard
     if (!opts_.model_given) {
       // No model asked for: train the parent's (with this run's training-only settings).
       const TransducerConfig asked = cfg_.model;
@@ -237,6 +238,8 @@ class TrainSession {
     if (!latest) throw IoError(cfg_.run, "no complete checkpoint to resume from");
     ckpt_path_ = latest->first;
     ckpt_ = std::move(latest->second);
+    // The features the run was trained on, whatever today's defaults are.
+    fbank_ = fbank_of(ckpt_->model_meta, ckpt_path_);
     TrainConfig saved = TrainConfig::from_json(ckpt_->config);
     if (opts_.model_given && !(saved.model == cfg_.model))
       throw ConfigError(cfg_.run + ": the run was trained with a different model config (" +
@@ -297,6 +300,7 @@ class TrainSession {
     } else {
       bundle_ = ModelBundle::Create(cfg_.model, data_->compute_stats());
     }
+    if (!ckpt_) bundle_.fbank = fbank_;
     if (!ckpt_ && root_) write_run_json();
     // What the parent cost (itself and its ancestors), for the cost figures with the parent.
     if (root_) parent_info_ = parent_info_of_run(run_->read_run_json());

@@ -119,6 +119,41 @@ TEST(SparseTransducer, GreedyTokensEqualGreedyDecodeOfTheMaskedModel) {
   }
 }
 
+TEST(SparseTransducer, StatelessPredictorEqualsTorchAndItsGreedyTokensMatch) {
+  for (double s : {0.0, 0.8}) {
+    torch::manual_seed(51);
+    TransducerConfig c = test::emitting_config();
+    c.predictor = "stateless";
+    c.context_size = 2;
+    Transducer m(c);
+    m->eval();
+    torch::manual_seed(52);
+    auto feats = torch::randn({331, 80});
+    test::make_emitting(m, feats.unsqueeze(0));
+    prune(m, s);
+    SparseTransducer engine(m);
+    torch::NoGradGuard ng;
+    auto tokens = torch::tensor({0, 3, 1, 6, 6, 2}).unsqueeze(0);
+    auto pp = m->joiner->project_pred(m->predict(tokens).pred[0]);  // [6, J]
+    auto ps = engine.start_predictor();
+    for (int64_t u = 0; u < 6; ++u) {
+      if (u > 0) engine.predict(tokens[0][u].item<int64_t>(), ps);
+      auto got = torch::from_blob(ps.pp.data(), {c.joiner_dim}).clone();
+      EXPECT_LT(max_diff(got, pp[u]), 1e-4) << "sparsity " << s << " step " << u;
+    }
+    auto full = greedy_decode(m, m->encode(feats.unsqueeze(0), torch::tensor({331})).enc[0]);
+    ASSERT_GE(full.tokens.size(), 5u) << "sparsity " << s;
+    SparseGreedySearch search(engine);
+    auto st = engine.start_encoder();
+    std::vector<float> enc;
+    for (int64_t t = 0; t < 331; t += 40) {
+      auto f = feats.narrow(0, t, std::min<int64_t>(40, 331 - t)).contiguous();
+      search.advance(enc.data(), engine.encode_chunk(f.data_ptr<float>(), f.size(0), st, enc));
+    }
+    EXPECT_EQ(search.result().tokens, full.tokens) << "sparsity " << s;
+  }
+}
+
 TEST(SparseTransducer, ReportsOneFormatPerPrunableLayerAndHonoursForce) {
   auto m = test::emitting_model(37);
   prune(m, 0.95);
