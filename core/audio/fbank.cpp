@@ -17,12 +17,14 @@ double mel_scale(double hz) { return 1127.0 * std::log(1.0 + hz / 700.0); }
 double inverse_mel_scale(double mel) { return 700.0 * (std::exp(mel / 1127.0) - 1.0); }
 
 // Kaldi's VTLN warp (MelBanks::VtlnWarpFreq): frequencies between the cut-offs scale by
-// 1 / warp; below and above them two linear pieces keep low_freq and high_freq fixed. Kaldi's
-// default cut-offs: 100 Hz and 500 Hz below Nyquist.
-double vtln_warp_hz(double hz, double warp, double low_freq, double high_freq, double nyquist) {
+// 1 / warp; below and above them two linear pieces keep low_freq and high_freq fixed. The
+// cut-offs: 100 Hz, and 500 Hz below the top of the filterbank (Kaldi's default counts the 500 Hz
+// from Nyquist: the same with filters up to Nyquist; with a 7.6 kHz top it would squeeze the
+// upper filters into 100 Hz, leaving some empty at strong warps).
+double vtln_warp_hz(double hz, double warp, double low_freq, double high_freq) {
   if (hz < low_freq || hz > high_freq) return hz;
   const double l = 100.0 * std::max(1.0, warp);
-  const double h = (nyquist - 500.0) * std::min(1.0, warp);
+  const double h = (high_freq - 500.0) * std::min(1.0, warp);
   const double scale = 1.0 / warp, fl = scale * l, fh = scale * h;
   if (hz < l) return low_freq + (fl - low_freq) / (l - low_freq) * (hz - low_freq);
   if (hz < h) return scale * hz;
@@ -199,7 +201,7 @@ at::Tensor mel_filterbank(const FbankConfig& cfg) {
   auto warp = [&](double mel) {
     if (cfg.vtln_warp == 1.0) return mel;
     return mel_scale(vtln_warp_hz(inverse_mel_scale(mel), cfg.vtln_warp, cfg.low_freq,
-                                  cfg.effective_high_freq(), 0.5 * cfg.sample_rate));
+                                  cfg.effective_high_freq()));
   };
   at::Tensor w = at::zeros({K, M}, at::kFloat);
   auto a = w.accessor<float, 2>();

@@ -50,7 +50,7 @@ struct FbankConfig {
   bool snip_edges = true;       // only true is supported (streaming needs whole frames)
   double input_scale = 32768.0; // [-1, 1] floats -> int16 range, like Kaldi
   // Vocal-tract-length warp of the mel filters (Kaldi's VTLN: filter edges between 100 Hz and
-  // Nyquist - 500 Hz move by 1 / vtln_warp, the ends stay). 1: none. Training draws it per
+  // high_freq - 500 Hz move by 1 / vtln_warp, the ends stay). 1: none. Training draws it per
   // utterance (WaveAugmentConfig::vtlp_*); saved models keep 1.
   double vtln_warp = 1.0;
 

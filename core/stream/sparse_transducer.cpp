@@ -228,6 +228,8 @@ void SparseTransducer::predict(int64_t token, PredictorState& s, KernelProfile* 
     mul(context_.w, s.x.data(), 1, s.tmp.data(), Accumulate::kYes, p);
     for (float& v : s.tmp) v = std::max(v, 0.0f);
     s.x = s.tmp;
+  } else {
+    s.x.assign(embedding_.begin() + token * E, embedding_.begin() + (token + 1) * E);
   }
   for (size_t l = 0; l < predictor_.size(); ++l) {
     const Lstm& layer = predictor_[l];

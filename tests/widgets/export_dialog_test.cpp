@@ -3,6 +3,7 @@
 // processes and check the files, the exact preview, and the error path.
 #include <gtest/gtest.h>
 
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QPushButton>
@@ -69,6 +70,47 @@ TEST(ExportDialog, PreviewIsExactAndExportWritesTheFileAndManifest) {
   ASSERT_TRUE(test::wait_until([&] { return !d.exportBusy(); }, 60000));
   EXPECT_EQ(d.lastExport()["format"].toString(), "hdf5") << d.resultText().toStdString();
   EXPECT_TRUE(QFileInfo(d.outputPath()).isFile());
+}
+
+TEST(ExportDialog, SherpaOnnxWritesADirectoryAndReplacesItsOwnEarlierExport) {
+  test::qt_app();
+  use_built_cli();
+  // An LSTM predictor cannot be run by sherpa-onnx: the CLI's one line is shown.
+  ExportDialog lstm(QString::fromStdString(trained_run().string()), ladder());
+  lstm.setFormat("sherpa-onnx");
+  lstm.exportButton()->click();
+  ASSERT_TRUE(test::wait_until([&] { return !lstm.exportBusy(); }, 60000));
+  EXPECT_TRUE(lstm.lastExport().isEmpty());
+  EXPECT_TRUE(lstm.resultText().contains("stateless predictor")) << lstm.resultText().toStdString();
+  EXPECT_TRUE(lstm.exportButton()->isEnabled());
+
+  ExportDialog d(QString::fromStdString(trained_run(/*stateless=*/true).string()), ladder());
+  d.setSparsity(0.5);
+  d.setFormat("sherpa-onnx");
+  EXPECT_TRUE(d.outputPath().endsWith("exports/s0.50-sherpa-onnx")) << d.outputPath().toStdString();
+  ASSERT_TRUE(wait_preview(d)) << d.previewText().toStdString();
+  EXPECT_TRUE(d.previewText().contains("ONNX stores the zeros")) << d.previewText().toStdString();
+  for (int round = 0; round < 2; ++round) {  // the second export replaces the first one
+    d.exportButton()->click();
+    ASSERT_TRUE(test::wait_until([&] { return !d.exportBusy(); }, 60000));
+    ASSERT_EQ(d.lastExport()["format"].toString(), "sherpa-onnx") << d.resultText().toStdString();
+    const QDir dir(d.outputPath());
+    for (const char* f : {"encoder.onnx", "decoder.onnx", "joiner.onnx", "tokens.txt", "model.json"})
+      EXPECT_TRUE(QFileInfo(dir.filePath(f)).isFile()) << f;
+    EXPECT_TRUE(d.resultText().startsWith("Wrote " + d.outputPath())) << d.resultText().toStdString();
+  }
+  // A directory of the user's that is no export is never replaced.
+  const QString mine = QDir(QString::fromStdString(trained_run(true).string())).filePath("mine");
+  QDir().mkpath(mine);
+  QFile note(QDir(mine).filePath("notes.txt"));
+  ASSERT_TRUE(note.open(QIODevice::WriteOnly));
+  note.write("keep");
+  note.close();
+  d.setOutputPath(mine);
+  d.exportButton()->click();
+  ASSERT_TRUE(test::wait_until([&] { return !d.exportBusy(); }, 60000));
+  EXPECT_TRUE(d.resultText().contains("not empty")) << d.resultText().toStdString();
+  EXPECT_TRUE(QFileInfo(QDir(mine).filePath("notes.txt")).isFile());
 }
 
 TEST(ExportDialog, UnwritablePathShowsTheErrorAndTheDialogStaysUsable) {
