@@ -8,8 +8,8 @@
 
 #include "core/audio/audio_io.h"
 #include "core/common/progress.h"
-#include "core/eval/beam_search.h"
-#include "core/eval/decoder.h"
+#include "core/decode/beam_search.h"
+#include "core/decode/decoder.h"
 
 namespace omnisparse {
 

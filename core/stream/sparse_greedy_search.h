@@ -1,5 +1,5 @@
 // Greedy RNN-T search on the sparse-kernel engine (SparseTransducer), resumable across chunks:
-// the same rule as GreedySearch (core/eval/decoder.h), so the tokens equal greedy_decode's.
+// the same rule as GreedySearch (core/decode/decoder.h), so the tokens equal greedy_decode's.
 //
 //   SparseGreedySearch search(engine, greedy_options);
 //   int64_t n = engine.encode_chunk(feats, t, enc_state, enc);   // enc [D, n]
@@ -9,7 +9,7 @@
 
 #include <vector>
 
-#include "core/eval/decoder.h"
+#include "core/decode/decoder.h"
 #include "core/stream/sparse_transducer.h"
 
 namespace omnisparse {

@@ -38,7 +38,7 @@
 #include <string>
 #include <vector>
 
-#include "core/eval/decoder.h"
+#include "core/decode/decoder.h"
 #include "core/model/transducer.h"
 #include "core/stream/sparse_transducer.h"
 

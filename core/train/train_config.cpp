@@ -202,6 +202,67 @@ std::string TrainConfig::ToString() const {
                      max_frames_per_batch, max_batch, 100 * ctc_warmup, budget.empty() ? "no budget" : budget);
 }
 
+namespace {
+
+// The "model" block: keys given override the preset's (or the default) model; the rest keep
+// their values.
+TransducerConfig model_of(const nlohmann::json& m, const TransducerConfig& base) {
+  if (!m.is_object()) throw ConfigError("train config: 'model' must be an object");
+  nlohmann::json merged = base.to_json();
+  for (auto it = m.begin(); it != m.end(); ++it) merged[it.key()] = it.value();
+  return TransducerConfig::from_json(merged);
+}
+
+void read_omni(const nlohmann::json& oj, OmniConfig& omni) {
+  JsonFields o(oj, "train.omni");
+  if (oj.is_object() && oj.contains("k")) {
+    // Configs written before members_per_step: "k" members by the sandwich rule, random
+    // members drawn by "distribution" (per_layer_uniform | target_size), refreshed to the end.
+    if (oj.contains("members_per_step"))
+      throw ConfigError("train.omni.k: give members_per_step only (k is its older name)");
+    omni.distribution = "sandwich";
+    omni.freeze_at = 1.0;
+    omni.max_sparsity = 0.95;
+    omni.ladder = {0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95};
+    omni.level_weights.clear();
+    omni.warmup = 0.15;
+    omni.ramp_end = 0.6;
+    o.get("k", omni.members_per_step);
+  }
+  o.get("members_per_step", omni.members_per_step);
+  o.get("distribution", omni.distribution);
+  if (omni.distribution == "per_layer_uniform" || omni.distribution == "target_size") {
+    omni.space = omni.distribution;  // the older meaning of "distribution"
+    omni.distribution = "sandwich";
+  }
+  o.get("p_dense", omni.p_dense);
+  if (oj.is_object() && oj.contains("ladder") && !oj.contains("level_weights"))
+    omni.level_weights.clear();  // the default weights belong to the default ladder
+  o.get("level_weights", omni.level_weights);
+  o.get("space", omni.space);
+  o.get("warmup", omni.warmup);
+  o.get("ramp_end", omni.ramp_end);
+  o.get("max_sparsity", omni.max_sparsity);
+  o.get("refresh_every", omni.refresh_every);
+  o.get("freeze_at", omni.freeze_at);
+  o.get("distill_weight", omni.distill_weight);
+  o.get("granularity", omni.granularity);
+  o.get("ladder", omni.ladder);
+  o.finish();
+}
+
+void read_gmp(const nlohmann::json& gj, GmpConfig& gmp) {
+  JsonFields g(gj, "train.gmp");
+  g.get("target_sparsity", gmp.target_sparsity);
+  g.get("start", gmp.start);
+  g.get("end", gmp.end);
+  g.get("prune_every", gmp.prune_every);
+  g.get("granularity", gmp.granularity);
+  g.finish();
+}
+
+}  // namespace
+
 TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   TrainConfig c;
   JsonFields f(j, "train");
@@ -210,15 +271,8 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   f.get("init_from", c.init_from);
   f.get("preset", c.preset);
   if (j.contains("preset")) c.model = preset_config(c.preset);
-  if (j.contains("model")) {
-    // Keys given override the preset's (or the default) model; the rest keep their values.
-    const nlohmann::json& m = j.at("model");
-    if (!m.is_object()) throw ConfigError("train config: 'model' must be an object");
-    nlohmann::json merged = c.model.to_json();
-    for (auto it = m.begin(); it != m.end(); ++it) merged[it.key()] = it.value();
-    c.model = TransducerConfig::from_json(merged);
-  }
-  nlohmann::json section;  // sections are parsed by their own from_json; mark them known
+  if (j.contains("model")) c.model = model_of(j.at("model"), c.model);
+  nlohmann::json section;  // sections are parsed by their own readers; mark them known
   for (const char* key : {"model", "wave_augment", "spec_augment", "omni", "gmp"})
     f.get(key, section);
   std::string mode = to_string(c.mode);
@@ -246,53 +300,8 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   f.get("use_spec_augment", c.use_spec_augment);
   f.get("eval_utterances", c.eval_utterances);
   f.get("eval_levels", c.eval_levels);
-  if (j.contains("omni")) {
-    JsonFields o(j.at("omni"), "train.omni");
-    const nlohmann::json& oj = j.at("omni");
-    if (oj.is_object() && oj.contains("k")) {
-      // Configs written before members_per_step: "k" members by the sandwich rule, random
-      // members drawn by "distribution" (per_layer_uniform | target_size), refreshed to the end.
-      if (oj.contains("members_per_step"))
-        throw ConfigError("train.omni.k: give members_per_step only (k is its older name)");
-      c.omni.distribution = "sandwich";
-      c.omni.freeze_at = 1.0;
-      c.omni.max_sparsity = 0.95;
-      c.omni.ladder = {0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95};
-      c.omni.level_weights.clear();
-      c.omni.warmup = 0.15;
-      c.omni.ramp_end = 0.6;
-      o.get("k", c.omni.members_per_step);
-    }
-    o.get("members_per_step", c.omni.members_per_step);
-    o.get("distribution", c.omni.distribution);
-    if (c.omni.distribution == "per_layer_uniform" || c.omni.distribution == "target_size") {
-      c.omni.space = c.omni.distribution;  // the older meaning of "distribution"
-      c.omni.distribution = "sandwich";
-    }
-    o.get("p_dense", c.omni.p_dense);
-    if (oj.is_object() && oj.contains("ladder") && !oj.contains("level_weights"))
-      c.omni.level_weights.clear();  // the default weights belong to the default ladder
-    o.get("level_weights", c.omni.level_weights);
-    o.get("space", c.omni.space);
-    o.get("warmup", c.omni.warmup);
-    o.get("ramp_end", c.omni.ramp_end);
-    o.get("max_sparsity", c.omni.max_sparsity);
-    o.get("refresh_every", c.omni.refresh_every);
-    o.get("freeze_at", c.omni.freeze_at);
-    o.get("distill_weight", c.omni.distill_weight);
-    o.get("granularity", c.omni.granularity);
-    o.get("ladder", c.omni.ladder);
-    o.finish();
-  }
-  if (j.contains("gmp")) {
-    JsonFields g(j.at("gmp"), "train.gmp");
-    g.get("target_sparsity", c.gmp.target_sparsity);
-    g.get("start", c.gmp.start);
-    g.get("end", c.gmp.end);
-    g.get("prune_every", c.gmp.prune_every);
-    g.get("granularity", c.gmp.granularity);
-    g.finish();
-  }
+  if (j.contains("omni")) read_omni(j.at("omni"), c.omni);
+  if (j.contains("gmp")) read_gmp(j.at("gmp"), c.gmp);
   f.finish();
   return c;
 }

@@ -11,7 +11,7 @@
 #include "core/audio/audio_io.h"
 #include "core/audio/fbank.h"
 #include "core/data/corpus.h"
-#include "core/eval/decoder.h"
+#include "core/decode/decoder.h"
 #include "core/eval/run_model.h"
 #include "core/model/rnnt_loss.h"
 using namespace omnisparse;

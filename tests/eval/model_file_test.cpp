@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "core/common/error.h"
-#include "core/eval/decoder.h"
+#include "core/decode/decoder.h"
 #include "core/io/model_import.h"
 #include "core/model/transducer_config.h"
 #include "tests/test_support.h"

@@ -15,7 +15,7 @@
 
 #include "core/audio/fbank.h"
 #include "core/common/error.h"
-#include "core/eval/decoder.h"
+#include "core/decode/decoder.h"
 #include "core/sparsity/layer_spec.h"
 #include "tests/stream/emitting_model.h"
 #include "tests/test_support.h"

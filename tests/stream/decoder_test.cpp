@@ -1,4 +1,4 @@
-#include "core/eval/decoder.h"
+#include "core/decode/decoder.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "core/eval/beam_search.h"
+#include "core/decode/beam_search.h"
 
 #include <algorithm>
 #include <cmath>

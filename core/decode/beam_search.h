@@ -18,7 +18,7 @@
 
 #include <vector>
 
-#include "core/eval/decoder.h"
+#include "core/decode/decoder.h"
 #include "core/model/transducer.h"
 
 namespace omnisparse {
