@@ -42,6 +42,14 @@ def wer(hyps, refs):
     return 100.0 * e / max(1, sum(len(r.split()) for r in refs.values()))
 
 
+def read_jsonl(path):
+    out = {}
+    for line in open(path, encoding="utf-8"):
+        j = json.loads(line)
+        out[j["id"]] = norm(j["text"])
+    return out
+
+
 def zipped(d):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -63,25 +71,30 @@ def main():
           "`OnlineRecognizer`, greedy_search, chunks of 320 ms, 0.5 s of zeros after each file "
           "(tests/sherpa/sherpa_decode.js)")
     print("- machine: the 2-core VM; run directory " + omni.get("run", out) + "\n")
-    print("| sparsity | transcripts identical (fp32) | WER ours | WER sherpa-onnx fp32 | "
-          "WER sherpa-onnx int8 | identical (int8) |")
-    print("|---:|---:|---:|---:|---:|---:|")
+    print("Columns: **ours** = `omnisparse eval` with our front end; **ours, sherpa framing** = "
+          "our model and greedy search on the audio framed and padded as sherpa-onnx does it "
+          "(`bench_sherpa_parity`: kaldi-native-fbank's snip_edges=false windows, the same 0.5 s "
+          "tail, whole 320 ms chunks); **identical** = the same transcript, utterance by "
+          "utterance.\n")
+    print("| sparsity | WER ours | WER sherpa-onnx fp32 | identical to ours | WER ours, sherpa "
+          "framing | identical to it (fp32) | WER sherpa-onnx int8 | int8 identical to it |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     sizes = []
     for s in levels:
         tag = "s" + s
         ref = read_trn(os.path.join(out, "eval-" + tag, "ref.trn"))
         ours = {k: norm(v) for k, v in read_trn(os.path.join(out, "eval-" + tag, "hyp.trn")).items()}
         refs = {k: norm(v) for k, v in ref.items()}
-        cells = []
-        for q in ("fp32", "int8"):
-            got = {}
-            for line in open(os.path.join(out, f"{tag}-{q}.sherpa.jsonl"), encoding="utf-8"):
-                j = json.loads(line)
-                got[j["id"]] = norm(j["text"])
-            same = sum(got.get(k) == ours.get(k) for k in refs)
-            cells.append((100.0 * same / len(refs), wer(got, refs)))
-        print(f"| {float(s) * 100:.0f} % | {cells[0][0]:.1f} % | {wer(ours, refs):.2f} % | "
-              f"{cells[0][1]:.2f} % | {cells[1][1]:.2f} % | {cells[1][0]:.1f} % |")
+        parity = read_jsonl(os.path.join(out, f"{tag}.parity.jsonl"))
+        got = {q: read_jsonl(os.path.join(out, f"{tag}-{q}.sherpa.jsonl")) for q in ("fp32", "int8")}
+
+        def same(a, b):
+            return 100.0 * sum(a.get(k) == b.get(k) for k in refs) / len(refs)
+
+        print(f"| {float(s) * 100:.0f} % | {wer(ours, refs):.2f} % | {wer(got['fp32'], refs):.2f} % | "
+              f"{same(got['fp32'], ours):.1f} % | {wer(parity, refs):.2f} % | "
+              f"{same(got['fp32'], parity):.1f} % | {wer(got['int8'], refs):.2f} % | "
+              f"{same(got['int8'], parity):.1f} % |")
         exp = {q: json.load(open(os.path.join(out, f"{tag}-{q}.export.json"))) for q in ("fp32", "int8")}
         sizes.append((s, exp, os.path.getsize(os.path.join(out, tag + ".safetensors")),
                       {q: zipped(os.path.join(out, f"{tag}-{q}")) for q in ("fp32", "int8")}))

@@ -7,14 +7,17 @@
 # 1. PARENT: a dense run with the stateless predictor (experiments/learning_curve, 2419 steps).
 # 2. OMNI: a supernet fine-tuned from it (the default recipe, F steps), so that 50 % and 90 %
 #    are trained sub-networks.
-# 3. For each level: `omnisparse eval` (greedy, whole utterance) and `omnisparse export --format
-#    sherpa-onnx` (fp32 and --int8), decoded by sherpa-onnx's OnlineRecognizer
-#    (tests/sherpa/sherpa_decode.js); transcripts compared per utterance, WER of both, sizes.
+# 3. For each level: `omnisparse eval` (greedy, whole utterance, our front end),
+#    bench_sherpa_parity (our greedy search on the audio as sherpa-onnx frames and pads it) and
+#    `omnisparse export --format sherpa-onnx` (fp32 and --int8), decoded by sherpa-onnx's
+#    OnlineRecognizer (tests/sherpa/sherpa_decode.js); transcripts compared per utterance, WER
+#    of each, sizes.
 # Needs tests/sherpa/node_modules (scripts/install-deps.sh) and sox.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=experiments/sherpa_onnx
 BIN=${BIN:-build/bin/omnisparse}
+PARITY=${PARITY:-$(dirname "$BIN")/bench_sherpa_parity}
 OUT=${OUT:-$HERE/out}
 CORPUS=${CORPUS:-experiments/learning_curve/corpus-commands}
 PARENT=${PARENT:-experiments/learning_curve/out-commands-dense-ctcwarm40-stateless}
@@ -47,6 +50,7 @@ for s in $LEVELS; do
   tag=s$s
   [ -s "$OUT/$tag.eval.json" ] || "$BIN" --json eval --run "$OUT/omni" --sparsity "$s" \
     --data "$CORPUS/test" --out "$OUT/eval-$tag" > "$OUT/$tag.eval.json"
+  [ -s "$OUT/$tag.parity.jsonl" ] || "$PARITY" "$OUT/omni" "$OUT/list.tsv" "$s" 0.5 > "$OUT/$tag.parity.jsonl"
   "$BIN" -q export --run "$OUT/omni" --sparsity "$s" --out "$OUT/$tag.safetensors" > /dev/null
   for q in fp32 int8; do
     flags=(); [ $q = int8 ] && flags=(--int8)
