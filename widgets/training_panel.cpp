@@ -94,6 +94,12 @@ QWidget* TrainingPanel::buildForm() {
   preset_ = new QComboBox(box);
   preset_->addItems({"tiny", "small"});
   preset_->setToolTip("Model size preset: tiny trains in minutes on 2 CPU cores");
+  predictor_ = new QComboBox(box);
+  predictor_->setObjectName("predictor");
+  predictor_->addItem("LSTM (default)", "lstm");
+  predictor_->addItem("stateless (sherpa-onnx can run it)", "stateless");
+  predictor_->setToolTip("The transducer's predictor. Stateless: the last two tokens only, what "
+                         "sherpa-onnx's decoder is; needed for the sherpa-onnx export");
   mode_ = new QComboBox(box);
   mode_->addItem("omni (supernet)", "omni");
   mode_->addItem("dense", "dense");
@@ -150,6 +156,7 @@ QWidget* TrainingPanel::buildForm() {
   data_row->addWidget(data_, 1);
   data_row->addWidget(pick);
   form->addRow("Preset", preset_);
+  form->addRow("Predictor", predictor_);
   form->addRow("Mode", mode_);
   form->addRow("Target sparsity", target_);
   form->addRow("Budget", budget_row);
@@ -247,6 +254,7 @@ void TrainingPanel::adoptParentPreset() {
   const QJsonObject root = read_run_json(parent_run_directory(init_from_->text()));
   const QString preset = root.value("preset").toString(run_config(root).value("preset").toString());
   if (!preset.isEmpty()) pick(preset_, preset);
+  pick(predictor_, run_config(root).value("model").toObject().value("predictor").toString("lstm"));
 }
 
 void TrainingPanel::setTrainerCommand(const QString& program, const QStringList& extra_args) {
@@ -278,6 +286,7 @@ void TrainingPanel::loadRunConfig() {
   // run.json holds the training config under "config" (DESIGN.md section 5).
   const QJsonObject c = run_config(root);
   if (c.contains("preset")) pick(preset_, c.value("preset").toString());
+  pick(predictor_, c.value("model").toObject().value("predictor").toString("lstm"));
   if (c.contains("mode")) pick(mode_, c.value("mode").toString());
   const QJsonValue target = c.value("gmp").toObject().value("target_sparsity");
   if (target.isDouble()) target_->setValue(target.toDouble());
@@ -308,7 +317,8 @@ void TrainingPanel::loadRunConfig() {
 QStringList TrainingPanel::trainArguments(bool resume) const {
   QStringList a = trainer_extra_;
   a << "--json" << "train" << "--data" << data_->text() << "--run" << run_dir_
-    << "--preset" << preset_->currentText() << "--mode" << mode_->currentData().toString();
+    << "--preset" << preset_->currentText() << "--predictor" << predictor_->currentData().toString()
+    << "--mode" << mode_->currentData().toString();
   if (mode_->currentData().toString() == "gmp")
     a << "--target-sparsity" << QString::number(target_->value());
   a << (budget_kind_->currentIndex() == 0 ? "--steps" : "--minutes")
@@ -389,7 +399,7 @@ void TrainingPanel::onFinished(bool ok, const QString& summary) {
 void TrainingPanel::refresh() {
   const bool running = job_.running();
   target_->setEnabled(mode_->currentData().toString() == "gmp");
-  for (QWidget* w : std::initializer_list<QWidget*>{preset_, mode_, budget_, budget_kind_,
+  for (QWidget* w : std::initializer_list<QWidget*>{preset_, predictor_, mode_, budget_, budget_kind_,
                                                     device_, workers_, data_, init_from_})
     w->setEnabled(!running && !run_dir_.isEmpty());
   omni_->setEnabled(!running && !run_dir_.isEmpty() && mode_->currentData().toString() == "omni");

@@ -91,7 +91,7 @@ class TrainingPanel : public QWidget {
   EventTail tail_;
   ChildJob job_;
 
-  QComboBox *preset_, *mode_, *budget_kind_, *device_;
+  QComboBox *preset_, *predictor_, *mode_, *budget_kind_, *device_;
   QDoubleSpinBox* target_;
   QSpinBox *budget_, *workers_;  // workers_: 0 = auto
   QLineEdit *data_, *init_from_;

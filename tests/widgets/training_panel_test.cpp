@@ -277,6 +277,7 @@ TEST(TrainingPanel, RunConfigFillsTheParentAndSupernetFields) {
   Fixture f;
   write_file(f.run + "/run.json", R"({"config": {"mode": "omni", "preset": "tiny",
       "data": "/corpus/a", "steps": 900, "init_from": "/runs/dense",
+      "model": {"predictor": "stateless", "context_size": 2},
       "omni": {"members_per_step": 4, "distribution": "sandwich", "p_dense": 0.3,
                "freeze_at": 0.65, "distill_weight": 1.5, "warmup": 0.0}}, "mode": "omni"})");
   f.panel.setRunDirectory(f.run);
@@ -287,6 +288,8 @@ TEST(TrainingPanel, RunConfigFillsTheParentAndSupernetFields) {
   EXPECT_DOUBLE_EQ(f.field<QDoubleSpinBox>("freeze_at")->value(), 0.65);
   EXPECT_DOUBLE_EQ(f.field<QDoubleSpinBox>("distill_weight")->value(), 1.5);
   EXPECT_EQ(f.field<QSpinBox>("budget")->value(), 900);
+  EXPECT_EQ(f.field<QComboBox>("predictor")->currentData().toString(), "stateless");
+  EXPECT_EQ(flag_value(f.panel.trainArguments(true), "--predictor"), "stateless");
 
   // Another run that names none of them shows the core's defaults, not the previous run's.
   const QString plain = f.run + "-plain";
@@ -298,6 +301,7 @@ TEST(TrainingPanel, RunConfigFillsTheParentAndSupernetFields) {
   EXPECT_DOUBLE_EQ(f.field<QDoubleSpinBox>("p_dense")->value(), 0.2);
   EXPECT_DOUBLE_EQ(f.field<QDoubleSpinBox>("freeze_at")->value(), 0.5);
   EXPECT_DOUBLE_EQ(f.field<QDoubleSpinBox>("distill_weight")->value(), 0.0);
+  EXPECT_EQ(f.field<QComboBox>("predictor")->currentData().toString(), "lstm");
 
   // Before members_per_step, "k" members by the sandwich rule, refreshed to the end.
   const QString legacy = f.run + "-legacy";
