@@ -4,12 +4,18 @@
 // kaldi-native-fbank's framing (snip_edges=false, compute_fbank_centered), TAIL seconds of
 // zeros after each file, only the whole CHUNK-frame chunks it decodes, up to M symbols a frame.
 //
-//   build/bin/bench_sherpa_parity RUN LIST.tsv SPARSITY [TAIL=0.5] [CHUNK=32] [M=3]
+//   build/bin/bench_sherpa_parity RUN LIST.tsv SPARSITY [TAIL=0.5] [CHUNK=32] [M=3] [FLOOR=0|1]
+//
+// FLOOR=1 also floors the log energies where kaldi-native-fbank floors them: it works on samples
+// in [-1, 1], so an energy below FLT_EPSILON there (below FLT_EPSILON * input_scale^2 in ours)
+// becomes its floor, which the export's encoder maps to our floor log(FLT_EPSILON).
 //
 // LIST: "id<TAB>path.f32" lines (raw float32 16 kHz mono). Prints one JSON line {"id", "text"}
 // per file.
 #include <cstdio>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -48,7 +54,12 @@ int main(int argc, char** argv) {
       std::vector<float> w(bytes.size() / sizeof(float));
       std::memcpy(w.data(), bytes.data(), w.size() * sizeof(float));
       w.resize(w.size() + static_cast<size_t>(tail * 16000), 0.0f);
-      const at::Tensor f = compute_fbank_centered(w, rm.bundle.fbank);
+      at::Tensor f = compute_fbank_centered(w, rm.bundle.fbank);
+      if (argc > 7 && std::string(argv[7]) == "1") {
+        const float floor = std::log(std::numeric_limits<float>::epsilon());
+        const float theirs = floor + static_cast<float>(2 * std::log(rm.bundle.fbank.input_scale));
+        f = at::where(f < theirs + 1e-3f, at::full({}, floor), f);
+      }
       const int64_t used = f.size(0) > 0 ? (f.size(0) - 1) / chunk * chunk : 0;
       std::string text;
       if (used > 0) {

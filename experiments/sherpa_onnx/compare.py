@@ -71,13 +71,13 @@ def main():
           "`OnlineRecognizer`, greedy_search, chunks of 320 ms, 0.5 s of zeros after each file "
           "(tests/sherpa/sherpa_decode.js)")
     print("- machine: the 2-core VM; run directory " + omni.get("run", out) + "\n")
-    print("Columns: **ours** = `omnisparse eval` with our front end; **ours, sherpa framing** = "
-          "our model and greedy search on the audio framed and padded as sherpa-onnx does it "
-          "(`bench_sherpa_parity`: kaldi-native-fbank's snip_edges=false windows, the same 0.5 s "
-          "tail, whole 320 ms chunks); **identical** = the same transcript, utterance by "
-          "utterance.\n")
-    print("| sparsity | WER ours | WER sherpa-onnx fp32 | identical to ours | WER ours, sherpa "
-          "framing | identical to it (fp32) | WER sherpa-onnx int8 | int8 identical to it |")
+    print("Columns: **ours** = `omnisparse eval` with our front end; **ours, sherpa's features** = "
+          "our model and greedy search on the features sherpa-onnx computes (`bench_sherpa_parity "
+          "... 1`: kaldi-native-fbank's snip_edges=false windows, its log floor of FLT_EPSILON on "
+          "samples in [-1, 1] as the export maps it, the same 0.5 s tail, whole 320 ms chunks); "
+          "**identical** = the same transcript, utterance by utterance.\n")
+    print("| sparsity | WER ours | WER sherpa-onnx fp32 | identical to ours | WER ours, sherpa's "
+          "features | identical to it (fp32) | WER sherpa-onnx int8 | int8 identical to it |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     sizes = []
     for s in levels:

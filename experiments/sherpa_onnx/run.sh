@@ -8,7 +8,8 @@
 # 2. OMNI: a supernet fine-tuned from it (the default recipe, F steps), so that 50 % and 90 %
 #    are trained sub-networks.
 # 3. For each level: `omnisparse eval` (greedy, whole utterance, our front end),
-#    bench_sherpa_parity (our greedy search on the audio as sherpa-onnx frames and pads it) and
+#    bench_sherpa_parity (our greedy search on the features sherpa-onnx computes: its framing,
+#    its log floor, its tail and whole chunks) and
 #    `omnisparse export --format sherpa-onnx` (fp32 and --int8), decoded by sherpa-onnx's
 #    OnlineRecognizer (tests/sherpa/sherpa_decode.js); transcripts compared per utterance, WER
 #    of each, sizes.
@@ -50,7 +51,7 @@ for s in $LEVELS; do
   tag=s$s
   [ -s "$OUT/$tag.eval.json" ] || "$BIN" --json eval --run "$OUT/omni" --sparsity "$s" \
     --data "$CORPUS/test" --out "$OUT/eval-$tag" > "$OUT/$tag.eval.json"
-  [ -s "$OUT/$tag.parity.jsonl" ] || "$PARITY" "$OUT/omni" "$OUT/list.tsv" "$s" 0.5 > "$OUT/$tag.parity.jsonl"
+  [ -s "$OUT/$tag.parity.jsonl" ] || "$PARITY" "$OUT/omni" "$OUT/list.tsv" "$s" 0.5 32 3 1 > "$OUT/$tag.parity.jsonl"
   "$BIN" -q export --run "$OUT/omni" --sparsity "$s" --out "$OUT/$tag.safetensors" > /dev/null
   for q in fp32 int8; do
     flags=(); [ $q = int8 ] && flags=(--int8)
