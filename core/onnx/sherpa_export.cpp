@@ -58,14 +58,11 @@ std::string encoder_graph(ModelBundle& b, const SherpaExportOptions& o) {
   g.input("h", kFloat, {L, "N", H});
   g.input("c", kFloat, {L, "N", H});
   // sherpa-onnx's fbank takes samples in [-1, 1]; ours scales them by input_scale first, which
-  // adds 2 ln(input_scale) to every log energy except at the floor log(FLT_EPSILON), where both
-  // clamp. Map theirs onto ours: floor stays floor, everything else is shifted.
-  const float floor = std::log(std::numeric_limits<float>::epsilon());
+  // adds 2 ln(input_scale) to every log energy. Its floor (FLT_EPSILON on the [-1, 1] scale) sits
+  // that much above ours, so quiet bands it clips stay at its floor, shifted: measured closer to
+  // what our front end gives them than our own floor would be (experiments/sherpa_onnx).
   const float shift = static_cast<float>(2.0 * std::log(b.fbank.input_scale));
-  std::string x = g.node(
-      "Where", {g.node("Less", {"x", g.initializer("fbank.floor_bound", at::full({}, floor + 1e-3f))}),
-                g.initializer("fbank.floor", at::full({}, floor)),
-                g.node("Add", {"x", g.initializer("fbank.shift", at::full({}, shift))})});
+  std::string x = g.node("Add", {"x", g.initializer("fbank.shift", at::full({}, shift))});
   // Global CMVN exactly as FeatureStats::apply: (x - mean) * inv_std in float32.
   x = g.node("Sub", {x, g.initializer("cmvn.mean", b.stats.mean_tensor())});
   x = g.node("Mul", {x, g.initializer("cmvn.inv_std", b.stats.inv_std_tensor())});

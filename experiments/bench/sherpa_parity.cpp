@@ -8,7 +8,7 @@
 //
 // FLOOR=1 also floors the log energies where kaldi-native-fbank floors them: it works on samples
 // in [-1, 1], so an energy below FLT_EPSILON there (below FLT_EPSILON * input_scale^2 in ours)
-// becomes its floor, which the export's encoder maps to our floor log(FLT_EPSILON).
+// becomes its floor, which the export's encoder shifts like every other value.
 //
 // LIST: "id<TAB>path.f32" lines (raw float32 16 kHz mono). Prints one JSON line {"id", "text"}
 // per file.
@@ -57,8 +57,7 @@ int main(int argc, char** argv) {
       at::Tensor f = compute_fbank_centered(w, rm.bundle.fbank);
       if (argc > 7 && std::string(argv[7]) == "1") {
         const float floor = std::log(std::numeric_limits<float>::epsilon());
-        const float theirs = floor + static_cast<float>(2 * std::log(rm.bundle.fbank.input_scale));
-        f = at::where(f < theirs + 1e-3f, at::full({}, floor), f);
+        f = at::clamp_min(f, floor + static_cast<float>(2 * std::log(rm.bundle.fbank.input_scale)));
       }
       const int64_t used = f.size(0) > 0 ? (f.size(0) - 1) / chunk * chunk : 0;
       std::string text;

@@ -74,7 +74,7 @@ def main():
     print("Columns: **ours** = `omnisparse eval` with our front end; **ours, sherpa's features** = "
           "our model and greedy search on the features sherpa-onnx computes (`bench_sherpa_parity "
           "... 1`: kaldi-native-fbank's snip_edges=false windows, its log floor of FLT_EPSILON on "
-          "samples in [-1, 1] as the export maps it, the same 0.5 s tail, whole 320 ms chunks); "
+          "samples in [-1, 1], shifted by the export like every value, the same 0.5 s tail, whole 320 ms chunks); "
           "**identical** = the same transcript, utterance by utterance.\n")
     print("| sparsity | WER ours | WER sherpa-onnx fp32 | identical to ours | WER ours, sherpa's "
           "features | identical to it (fp32) | WER sherpa-onnx int8 | int8 identical to it |")

@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <set>
 
@@ -163,10 +164,16 @@ size_t edit_distance(const std::vector<std::string>& a, const std::vector<std::s
   return row[b.size()];
 }
 
-// Our features in sherpa-onnx's convention (samples in [-1, 1], no 32768 scale).
+// Our features as sherpa-onnx computes them (samples in [-1, 1]: no 32768 scale, and its floor
+// FLT_EPSILON on that scale), and what its features become inside the exported encoder (shifted
+// back by the export: ours with the quiet bands raised to its floor).
 at::Tensor as_sherpa_features(const at::Tensor& ours, const FbankConfig& f) {
-  const float floor = std::log(std::numeric_limits<float>::epsilon());
-  return at::where(ours <= floor, ours, ours - static_cast<float>(2 * std::log(f.input_scale)));
+  const float shift = static_cast<float>(2 * std::log(f.input_scale));
+  return at::clamp_min(ours - shift, std::log(std::numeric_limits<float>::epsilon()));
+}
+at::Tensor as_heard_through_sherpa(const at::Tensor& ours, const FbankConfig& f) {
+  const float shift = static_cast<float>(2 * std::log(f.input_scale));
+  return at::clamp_min(ours, std::log(std::numeric_limits<float>::epsilon()) + shift);
 }
 
 }  // namespace
@@ -312,8 +319,10 @@ TEST(SherpaExportRuntime, OnnxRuntimeGivesLibTorchsValues) {
   test::TempDir tmp;
   const auto wave = test_wave(11, 1.2);
   ModelBundle b = emitting_bundle(12, {wave});
-  const at::Tensor ours = compute_fbank_centered(wave, b.fbank);  // [F, 80]
-  const at::Tensor theirs = as_sherpa_features(ours, b.fbank);
+  // The signal starts with digital silence: its bands sit at the floor, where the two scales
+  // differ.
+  const at::Tensor ours = as_heard_through_sherpa(compute_fbank_centered(wave, b.fbank), b.fbank);
+  const at::Tensor theirs = as_sherpa_features(ours, b.fbank);  // [F, 80]
   torch::NoGradGuard ng;
   for (double s : {0.0, 0.5, 0.9}) {
     prune(b, s);
@@ -391,7 +400,7 @@ TEST(SherpaExportRuntime, SherpaOnnxEmitsTheTokensOfOurGreedySearch) {
       // once 32 (k + 1) < frames.
       std::vector<float> padded = waves[i];
       padded.resize(padded.size() + static_cast<size_t>(tail_s * 16000), 0.0f);
-      const at::Tensor f = compute_fbank_centered(padded, b.fbank);
+      const at::Tensor f = as_heard_through_sherpa(compute_fbank_centered(padded, b.fbank), b.fbank);
       const int64_t used = (f.size(0) - 1) / o.chunk_frames * o.chunk_frames;
       auto x = b.stats.apply(f.narrow(0, 0, used)).unsqueeze(0);
       const auto want = greedy_decode(b.model, b.model->encode(x, at::tensor({used})).enc[0]);
