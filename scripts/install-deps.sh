@@ -11,7 +11,7 @@ PACKAGES=(
   xvfb xauth imagemagick fonts-dejavu-core
   portaudio19-dev libsndfile1-dev libsoxr-dev sox
   pulseaudio pulseaudio-utils libasound2-plugins alsa-utils
-  libhdf5-dev hdf5-tools libssl-dev zlib1g-dev libonnx-dev
+  libhdf5-dev hdf5-tools libssl-dev zlib1g-dev libonnx-dev libprotobuf-dev
   asterisk-core-sounds-en-wav asterisk-core-sounds-en
   espeak-ng libespeak-ng-dev flite flite1-dev
   festival festival-dev libestools-dev libncurses-dev libpulse-dev libasound2-dev
