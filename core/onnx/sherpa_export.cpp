@@ -195,6 +195,10 @@ std::vector<std::string> sherpa_feature_differences(const FbankConfig& f) {
   num("high_freq", f.effective_high_freq(), 7600.0);
   num("dither", f.dither, 0.0);
   if (!f.remove_dc_offset) d.push_back("remove_dc_offset false (sherpa-onnx: true)");
+  // Our floor is Kaldi's, on the int16 scale; kaldi-native-fbank's is on samples in [-1, 1].
+  d.push_back(fmt::format("log floor FLT_EPSILON at input_scale {} (sherpa-onnx: at scale 1, "
+                          "{:.1f} higher in the log): quiet bands it clips, ours resolve",
+                          f.input_scale, 2 * std::log(f.input_scale)));
   if (f.snip_edges) {
     d.push_back("snip_edges true (sherpa-onnx: false): its frames start 2.5 ms later, so every "
                 "frame sees a slightly shifted window");

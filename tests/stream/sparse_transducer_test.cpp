@@ -96,6 +96,22 @@ TEST(SparseTransducer, PredictorAndJointEqualTorch) {
   }
 }
 
+namespace {
+
+// Feeds feats [T, F] to the engine `chunk` frames at a time and each chunk's encoder frames to
+// the search, as the streaming recognizer does.
+void stream_in_chunks(const SparseTransducer& engine, const at::Tensor& feats, int64_t chunk,
+                      SparseGreedySearch& search) {
+  auto st = engine.start_encoder();
+  std::vector<float> enc;
+  for (int64_t t = 0; t < feats.size(0); t += chunk) {
+    auto f = feats.narrow(0, t, std::min<int64_t>(chunk, feats.size(0) - t)).contiguous();
+    search.advance(enc.data(), engine.encode_chunk(f.data_ptr<float>(), f.size(0), st, enc));
+  }
+}
+
+}  // namespace
+
 TEST(SparseTransducer, GreedyTokensEqualGreedyDecodeOfTheMaskedModel) {
   for (double s : {0.0, 0.5, 0.9}) {
     auto m = test::emitting_model(41);
@@ -107,12 +123,7 @@ TEST(SparseTransducer, GreedyTokensEqualGreedyDecodeOfTheMaskedModel) {
     ASSERT_GE(full.tokens.size(), 5u) << "sparsity " << s;
     SparseTransducer engine(m);
     SparseGreedySearch search(engine);
-    auto st = engine.start_encoder();
-    std::vector<float> enc;
-    for (int64_t t = 0; t < 331; t += 40) {
-      auto f = feats.narrow(0, t, std::min<int64_t>(40, 331 - t)).contiguous();
-      search.advance(enc.data(), engine.encode_chunk(f.data_ptr<float>(), f.size(0), st, enc));
-    }
+    stream_in_chunks(engine, feats, 40, search);
     EXPECT_EQ(search.result().tokens, full.tokens) << "sparsity " << s;
     EXPECT_EQ(search.result().frames, full.frames) << "sparsity " << s;
     EXPECT_EQ(search.frames_seen(), 82);
@@ -145,12 +156,7 @@ TEST(SparseTransducer, StatelessPredictorEqualsTorchAndItsGreedyTokensMatch) {
     auto full = greedy_decode(m, m->encode(feats.unsqueeze(0), torch::tensor({331})).enc[0]);
     ASSERT_GE(full.tokens.size(), 5u) << "sparsity " << s;
     SparseGreedySearch search(engine);
-    auto st = engine.start_encoder();
-    std::vector<float> enc;
-    for (int64_t t = 0; t < 331; t += 40) {
-      auto f = feats.narrow(0, t, std::min<int64_t>(40, 331 - t)).contiguous();
-      search.advance(enc.data(), engine.encode_chunk(f.data_ptr<float>(), f.size(0), st, enc));
-    }
+    stream_in_chunks(engine, feats, 40, search);
     EXPECT_EQ(search.result().tokens, full.tokens) << "sparsity " << s;
   }
 }
