@@ -1,5 +1,6 @@
 #include "core/audio/fbank.h"
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <numbers>
@@ -126,8 +127,19 @@ int FbankConfig::padded_length() const {
 double FbankConfig::effective_high_freq() const {
   return high_freq > 0 ? high_freq : 0.5 * sample_rate + high_freq;
 }
+namespace {
+// Whole frames of n samples laid out from frame 0's first sample.
+int64_t whole_frames(const FbankConfig& c, int64_t n) {
+  return n < c.frame_length() ? 0 : 1 + (n - c.frame_length()) / c.frame_shift();
+}
+}  // namespace
+
 int64_t FbankConfig::num_frames(int64_t n) const {
-  return n < frame_length() ? 0 : 1 + (n - frame_length()) / frame_shift();
+  if (snip_edges) return whole_frames(*this, n);
+  return n <= 0 ? 0 : (n + frame_shift() / 2) / frame_shift();
+}
+int64_t FbankConfig::first_sample(int64_t frame) const {
+  return frame * frame_shift() - (snip_edges ? 0 : (frame_length() - frame_shift()) / 2);
 }
 
 void FbankConfig::Validate() const {
@@ -142,7 +154,7 @@ void FbankConfig::Validate() const {
   if (!(dither >= 0)) bad("dither", "must be >= 0");
   if (!(vtln_warp >= 0.7 && vtln_warp <= 1.3)) bad("vtln_warp", "must be in [0.7, 1.3]");
   if (!(input_scale > 0)) bad("input_scale", "must be positive (32768 for Kaldi's int16 range)");
-  if (!snip_edges) bad("snip_edges", "only true is supported (streaming needs whole frames)");
+  if (!(mel_floor > 0)) bad("mel_floor", "must be positive (FLT_EPSILON as kaldi-native-fbank)");
   const double nyquist = 0.5 * sample_rate;
   if (!(low_freq >= 0 && low_freq < nyquist)) bad("low_freq", "must be in [0, Nyquist)");
   const double high = effective_high_freq();
@@ -164,7 +176,8 @@ nlohmann::json FbankConfig::to_json() const {
           {"preemph_coeff", preemph_coeff}, {"remove_dc_offset", remove_dc_offset},
           {"dither", dither},               {"dither_seed", dither_seed},
           {"low_freq", low_freq},           {"high_freq", high_freq},
-          {"snip_edges", snip_edges},       {"input_scale", input_scale}};
+          {"snip_edges", snip_edges},       {"input_scale", input_scale},
+          {"mel_floor", mel_floor}};
   if (vtln_warp != 1.0) j["vtln_warp"] = vtln_warp;  // only written when used
   return j;
 }
@@ -185,6 +198,9 @@ FbankConfig FbankConfig::from_json(const nlohmann::json& j) {
   f.get("vtln_warp", c.vtln_warp);
   f.get("snip_edges", c.snip_edges);
   f.get("input_scale", c.input_scale);
+  // Saved before the key existed: Kaldi's FLT_EPSILON on the int16 scale.
+  c.mel_floor = FLT_EPSILON / (c.input_scale * c.input_scale);
+  f.get("mel_floor", c.mel_floor);
   f.finish();
   c.Validate();
   return c;
@@ -221,7 +237,7 @@ at::Tensor mel_filterbank(const FbankConfig& cfg) {
 at::Tensor compute_fbank_raw(const float* samples, int64_t num_samples, const FbankConfig& cfg,
                              int64_t first_frame, SpectrumMethod method) {
   const int64_t L = cfg.frame_length(), S = cfg.frame_shift(), P = cfg.padded_length();
-  const int64_t T = cfg.num_frames(num_samples), M = cfg.num_mel_bins, K = P / 2 + 1;
+  const int64_t T = whole_frames(cfg, num_samples), M = cfg.num_mel_bins, K = P / 2 + 1;
   if (T == 0) return at::empty({0, M}, at::kFloat);
   const Tables& tab = tables_for(cfg);
 
@@ -270,7 +286,8 @@ at::Tensor compute_fbank_raw(const float* samples, int64_t num_samples, const Fb
   at::Tensor out = at::empty({T, M}, at::kFloat);  // [T, M]
   float* op = out.data_ptr<float>();
   std::vector<float> power(K);
-  static const float kLogFloor = static_cast<float>(std::log(double(FLT_EPSILON)));
+  const double floor = cfg.mel_floor * cfg.input_scale * cfg.input_scale;
+  const float log_floor = static_cast<float>(std::log(floor));
   for (int64_t t = 0; t < T; ++t) {
     const float* r = rp + t * row_len;
     for (int64_t k = 0; k < K; ++k) {
@@ -281,55 +298,73 @@ at::Tensor compute_fbank_raw(const float* samples, int64_t num_samples, const Fb
       double e = 0;
       const float* w = tab.mel_weights.data() + tab.mel_offset[m];
       for (int k = 0; k < tab.mel_len[m]; ++k) e += double(power[tab.mel_first[m] + k]) * w[k];
-      op[t * M + m] = e > FLT_EPSILON ? static_cast<float>(std::log(e)) : kLogFloor;
+      op[t * M + m] = e > floor ? static_cast<float>(std::log(e)) : log_floor;
     }
   }
   return out;
 }
 
-at::Tensor compute_fbank(const std::vector<float>& samples, const FbankConfig& cfg) {
-  return compute_fbank_raw(samples.data(), static_cast<int64_t>(samples.size()), cfg);
-}
-
-at::Tensor compute_fbank_centered(const std::vector<float>& samples, const FbankConfig& cfg) {
-  const int64_t n = static_cast<int64_t>(samples.size());
-  const int64_t L = cfg.frame_length(), S = cfg.frame_shift();
-  const int64_t T = (n + S / 2) / S;
-  if (T == 0 || n == 0) return at::empty({0, cfg.num_mel_bins}, at::kFloat);
-  // Frame i starts at i*S + S/2 - L/2; lay the mirrored samples out so that it starts at i*S.
-  const int64_t offset = S / 2 - L / 2;
-  std::vector<float> padded(static_cast<size_t>((T - 1) * S + L));
-  for (int64_t j = 0; j < static_cast<int64_t>(padded.size()); ++j) {
-    int64_t s = j + offset;
-    while (s < 0 || s >= n) s = s < 0 ? -s - 1 : 2 * n - 1 - s;  // Kaldi's mirroring
-    padded[static_cast<size_t>(j)] = samples[static_cast<size_t>(s)];
+namespace {
+// Frames [f0, f0 + n) of the `total` samples whose part from absolute sample `start` on is
+// `have` (have[j] is sample start + j), the indices outside [0, total) mirrored as Kaldi does
+// (-1 -> 0, total -> total - 1, repeatedly for very short inputs).
+at::Tensor frames_at(const float* have, int64_t start, int64_t total, int64_t f0, int64_t n,
+                     const FbankConfig& cfg) {
+  if (n <= 0) return at::empty({0, cfg.num_mel_bins}, at::kFloat);
+  const int64_t from = cfg.first_sample(f0);
+  const int64_t len = (n - 1) * cfg.frame_shift() + cfg.frame_length();
+  if (from >= 0 && from + len <= total) return compute_fbank_raw(have + (from - start), len, cfg, f0);
+  std::vector<float> laid(static_cast<size_t>(len));
+  for (int64_t j = 0; j < len; ++j) {
+    int64_t s = from + j;
+    while (s < 0 || s >= total) s = s < 0 ? -s - 1 : 2 * total - 1 - s;
+    laid[static_cast<size_t>(j)] = have[s - start];
   }
-  return compute_fbank_raw(padded.data(), static_cast<int64_t>(padded.size()), cfg);
+  return compute_fbank_raw(laid.data(), len, cfg, f0);
+}
+}  // namespace
+
+at::Tensor compute_fbank(const std::vector<float>& samples, const FbankConfig& cfg) {
+  const auto n = static_cast<int64_t>(samples.size());
+  return frames_at(samples.data(), 0, n, 0, cfg.num_frames(n), cfg);
 }
 
 OnlineFbank::OnlineFbank(const FbankConfig& cfg) : cfg_(cfg) { cfg_.Validate(); }
 
 void OnlineFbank::accept_waveform(const float* samples, size_t n) {
+  if (finished_) throw InvalidArgument("OnlineFbank: audio after input_finished()");
   buffer_.insert(buffer_.end(), samples, samples + n);
+  samples_ += static_cast<int64_t>(n);
 }
 
+void OnlineFbank::input_finished() { finished_ = true; }
+
 int OnlineFbank::num_frames_ready() const {
-  return static_cast<int>(cfg_.num_frames(static_cast<int64_t>(buffer_.size())));
+  int64_t total = cfg_.num_frames(samples_);
+  if (!finished_) {  // only frames whose last sample has arrived
+    while (total > 0 && cfg_.first_sample(total - 1) + cfg_.frame_length() > samples_) --total;
+  }
+  return static_cast<int>(std::max<int64_t>(0, total - frames_popped_));
 }
 
 at::Tensor OnlineFbank::pop_frames() {
   const int64_t n = num_frames_ready();
-  at::Tensor out =
-      compute_fbank_raw(buffer_.data(), static_cast<int64_t>(buffer_.size()), cfg_, frames_popped_);
-  // Frames are independent, so the consumed samples can go; the next frame starts here.
-  buffer_.erase(buffer_.begin(), buffer_.begin() + n * cfg_.frame_shift());
+  at::Tensor out = frames_at(buffer_.data(), buffer_start_, samples_, frames_popped_, n, cfg_);
   frames_popped_ += n;
+  // Frames are independent, so the samples before the next frame can go (the mirrored start
+  // needs only samples of the first frame's own span).
+  const int64_t keep_from = std::clamp<int64_t>(cfg_.first_sample(frames_popped_), buffer_start_, samples_);
+  buffer_.erase(buffer_.begin(), buffer_.begin() + (keep_from - buffer_start_));
+  buffer_start_ = keep_from;
   return out;
 }
 
 void OnlineFbank::reset() {
   buffer_.clear();
+  buffer_start_ = 0;
+  samples_ = 0;
   frames_popped_ = 0;
+  finished_ = false;
 }
 
 }  // namespace omnisparse

@@ -58,9 +58,9 @@ std::string encoder_graph(ModelBundle& b, const SherpaExportOptions& o) {
   g.input("h", kFloat, {L, "N", H});
   g.input("c", kFloat, {L, "N", H});
   // sherpa-onnx's fbank takes samples in [-1, 1]; ours scales them by input_scale first, which
-  // adds 2 ln(input_scale) to every log energy. Its floor (FLT_EPSILON on the [-1, 1] scale) sits
-  // that much above ours, so quiet bands it clips stay at its floor, shifted: measured closer to
-  // what our front end gives them than our own floor would be (experiments/sherpa_onnx).
+  // adds 2 ln(input_scale) to every log energy, the floor included (fbank.h's mel_floor is on the
+  // [-1, 1] scale, as kaldi-native-fbank's). A front end saved with another floor keeps
+  // sherpa-onnx's, shifted: the difference is listed in model.json.
   const float shift = static_cast<float>(2.0 * std::log(b.fbank.input_scale));
   std::string x = g.node("Add", {"x", g.initializer("fbank.shift", at::full({}, shift))});
   // Global CMVN exactly as FeatureStats::apply: (x - mean) * inv_std in float32.
@@ -195,10 +195,12 @@ std::vector<std::string> sherpa_feature_differences(const FbankConfig& f) {
   num("high_freq", f.effective_high_freq(), 7600.0);
   num("dither", f.dither, 0.0);
   if (!f.remove_dc_offset) d.push_back("remove_dc_offset false (sherpa-onnx: true)");
-  // Our floor is Kaldi's, on the int16 scale; kaldi-native-fbank's is on samples in [-1, 1].
-  d.push_back(fmt::format("log floor FLT_EPSILON at input_scale {} (sherpa-onnx: at scale 1, "
-                          "{:.1f} higher in the log): quiet bands it clips, ours resolve",
-                          f.input_scale, 2 * std::log(f.input_scale)));
+  if (f.mel_floor != FbankConfig::kMelFloor) {  // e.g. Kaldi's, on the int16 scale
+    d.push_back(fmt::format("mel_floor {:g} on the [-1, 1] scale (sherpa-onnx: FLT_EPSILON = {:g}, "
+                            "{:.1f} higher in the log): quiet bands it clips, ours resolve",
+                            f.mel_floor, FbankConfig::kMelFloor,
+                            std::log(FbankConfig::kMelFloor / f.mel_floor)));
+  }
   if (f.snip_edges) {
     d.push_back("snip_edges true (sherpa-onnx: false): its frames start 2.5 ms later, so every "
                 "frame sees a slightly shifted window");

@@ -21,7 +21,11 @@ void WaveStream::accept_waveform(const float* samples, size_t n) {
   if (fbank_.num_frames_ready() > 0) stream_->accept_features(fbank_.pop_frames());
 }
 
-void WaveStream::input_finished() { stream_->input_finished(); }
+void WaveStream::input_finished() {
+  fbank_.input_finished();  // the frames that reach past the end (mirrored)
+  if (fbank_.num_frames_ready() > 0) stream_->accept_features(fbank_.pop_frames());
+  stream_->input_finished();
+}
 
 void WaveStream::decode() {
   if (stream_->is_ready()) stream_->decode();

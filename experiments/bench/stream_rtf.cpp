@@ -250,6 +250,7 @@ int main(int argc, char** argv) try {
     const std::vector<float> w = read_audio_16k(a.audio);
     OnlineFbank fb(b.fbank);
     fb.accept_waveform(w.data(), w.size());
+    fb.input_finished();
     auto f = b.stats.apply(fb.pop_frames());  // [t, 80]
     feats = f.repeat({T / f.size(0) + 1, 1}).narrow(0, 0, T).contiguous();
     source += ", audio " + a.audio;

@@ -51,7 +51,7 @@ for s in $LEVELS; do
   tag=s$s
   [ -s "$OUT/$tag.eval.json" ] || "$BIN" --json eval --run "$OUT/omni" --sparsity "$s" \
     --data "$CORPUS/test" --out "$OUT/eval-$tag" > "$OUT/$tag.eval.json"
-  [ -s "$OUT/$tag.parity.jsonl" ] || "$PARITY" "$OUT/omni" "$OUT/list.tsv" "$s" 0.5 32 3 1 > "$OUT/$tag.parity.jsonl"
+  [ -s "$OUT/$tag.parity.jsonl" ] || "$PARITY" "$OUT/omni" "$OUT/list.tsv" "$s" 0.5 32 3 > "$OUT/$tag.parity.jsonl"
   "$BIN" -q export --run "$OUT/omni" --sparsity "$s" --out "$OUT/$tag.safetensors" > /dev/null
   for q in fp32 int8; do
     flags=(); [ $q = int8 ] && flags=(--int8)

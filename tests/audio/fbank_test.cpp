@@ -19,16 +19,25 @@ constexpr double kPi = std::numbers::pi;
 double mel(double hz) { return 1127.0 * std::log(1.0 + hz / 700.0); }
 double inv_mel(double m) { return 700.0 * (std::exp(m / 1127.0) - 1.0); }
 
-// Kaldi's algorithm written out with loops in double: framing, DC removal, pre-emphasis,
-// povey window, naive DFT, triangular mel filters, log with the FLT_EPSILON floor.
-std::vector<std::vector<double>> reference_fbank(const std::vector<float>& x) {
+// Kaldi's algorithm written out with loops in double: framing (snip_edges true: whole frames
+// from sample 0; false: frame t centred at 160 t + 80, indices outside the signal mirrored, -1 ->
+// 0 and n -> n - 1), DC removal, pre-emphasis, povey window, naive DFT, triangular mel filters,
+// log with the floor FLT_EPSILON on the [-1, 1] scale (kaldi-native-fbank's, sherpa-onnx's).
+std::vector<std::vector<double>> reference_fbank(const std::vector<float>& x, bool snip_edges = false) {
   const int L = 400, S = 160, P = 512, M = 80;
   const double lo = mel(20), hi = mel(7600), d = (hi - lo) / (M + 1);  // sherpa-onnx's top
+  const auto n = static_cast<int64_t>(x.size());
+  const int64_t frames = snip_edges ? (n < L ? 0 : 1 + (n - L) / S) : (n + S / 2) / S;
+  auto sample = [&](int64_t i) {
+    while (i < 0 || i >= n) i = i < 0 ? -i - 1 : 2 * n - 1 - i;
+    return x[static_cast<size_t>(i)];
+  };
   std::vector<std::vector<double>> out;
-  for (size_t start = 0; start + L <= x.size(); start += S) {
+  for (int64_t t = 0; t < frames; ++t) {
+    const int64_t start = t * S - (snip_edges ? 0 : (L - S) / 2);
     std::vector<double> f(L);
     double mean = 0;
-    for (int i = 0; i < L; ++i) mean += (f[i] = 32768.0 * x[start + i]);
+    for (int i = 0; i < L; ++i) mean += (f[i] = 32768.0 * sample(start + i));
     mean /= L;
     for (auto& v : f) v -= mean;
     for (int i = L - 1; i > 0; --i) f[i] -= 0.97 * f[i - 1];
@@ -51,7 +60,7 @@ std::vector<std::vector<double>> reference_fbank(const std::vector<float>& x) {
         const double mk = mel(16000.0 * k / P);
         if (mk > l && mk < r) e += power[k] * (mk <= c ? (mk - l) / (c - l) : (r - mk) / (r - c));
       }
-      row[m] = std::log(std::max(e, double(FLT_EPSILON)));
+      row[m] = std::log(std::max(e, double(FLT_EPSILON) * 32768.0 * 32768.0));
     }
     out.push_back(row);
   }
@@ -83,27 +92,44 @@ std::vector<float> test_signal(size_t n, double level, uint64_t seed) {
 }
 
 TEST(Fbank, MatchesDoublePrecisionReference) {
+  FbankConfig snip;
+  snip.snip_edges = true;
   for (double level : {0.9, 0.01, 1e-4}) {
     SCOPED_TRACE(level);
     const auto x = test_signal(5 * 160 + 400 + 77, level, 7);
-    const auto ref = reference_fbank(x);
-    ASSERT_EQ(ref.size(), 6u);
-    EXPECT_LT(max_abs_diff(compute_fbank(x), ref), 1e-3);
-    EXPECT_LT(max_abs_diff(compute_fbank_raw(x.data(), x.size(), {}, 0, SpectrumMethod::kMatmul), ref),
+    const auto centred = reference_fbank(x);
+    ASSERT_EQ(centred.size(), 8u);
+    EXPECT_LT(max_abs_diff(compute_fbank(x), centred), 1e-3);
+    const auto whole = reference_fbank(x, /*snip_edges=*/true);
+    ASSERT_EQ(whole.size(), 6u);
+    EXPECT_LT(max_abs_diff(compute_fbank(x, snip), whole), 1e-3);
+    EXPECT_LT(max_abs_diff(compute_fbank_raw(x.data(), x.size(), {}, 0, SpectrumMethod::kMatmul), whole),
               1e-3);
   }
+  // Shorter than one frame: mirrored, repeatedly if need be.
+  const auto tiny = test_signal(100, 0.5, 3);
+  EXPECT_LT(max_abs_diff(compute_fbank(tiny), reference_fbank(tiny)), 1e-3);
 }
 
 TEST(Fbank, FrameCountFollowsSnipEdges) {
-  const FbankConfig cfg;
-  EXPECT_EQ(cfg.frame_length(), 400);
-  EXPECT_EQ(cfg.frame_shift(), 160);
-  EXPECT_EQ(cfg.padded_length(), 512);
+  FbankConfig snip;
+  snip.snip_edges = true;
+  EXPECT_EQ(snip.frame_length(), 400);
+  EXPECT_EQ(snip.frame_shift(), 160);
+  EXPECT_EQ(snip.padded_length(), 512);
   for (auto [n, t] : std::vector<std::pair<size_t, int64_t>>{
            {0, 0}, {399, 0}, {400, 1}, {559, 1}, {560, 2}, {16000, 98}, {16000 * 3 + 5, 298}}) {
-    EXPECT_EQ(compute_fbank(std::vector<float>(n, 0.1f)).size(0), t) << n;
-    EXPECT_EQ(cfg.num_frames(n), t) << n;
+    EXPECT_EQ(compute_fbank(std::vector<float>(n, 0.1f), snip).size(0), t) << n;
+    EXPECT_EQ(snip.num_frames(n), t) << n;
   }
+  const FbankConfig centred;  // the default: (n + 80) / 160
+  for (auto [n, t] : std::vector<std::pair<size_t, int64_t>>{
+           {0, 0}, {79, 0}, {80, 1}, {239, 1}, {240, 2}, {16000, 100}, {16000 * 3 + 5, 300}}) {
+    EXPECT_EQ(compute_fbank(std::vector<float>(n, 0.1f)).size(0), t) << n;
+    EXPECT_EQ(centred.num_frames(n), t) << n;
+  }
+  EXPECT_EQ(centred.first_sample(0), -120);
+  EXPECT_EQ(snip.first_sample(3), 480);
   EXPECT_EQ(compute_fbank({}).sizes(), (std::vector<int64_t>{0, 80}));
 }
 
@@ -118,14 +144,21 @@ TEST(Fbank, PureToneLandsInItsMelBand) {
   }
 }
 
-TEST(Fbank, DigitalSilenceGivesExactlyLogFltEpsilon) {
-  const float floor = std::log(FLT_EPSILON);
-  ASSERT_FLOAT_EQ(floor, -15.942385f);
+TEST(Fbank, DigitalSilenceSitsExactlyAtTheFloor) {
+  // The default floor is FLT_EPSILON on the [-1, 1] scale: ln(2^-23 * 2^30) = 7 ln 2 in ours.
+  const float floor = static_cast<float>(std::log(128.0));
+  ASSERT_FLOAT_EQ(floor, 4.8520303f);
+  // A front end saved before mel_floor existed reads back with Kaldi's int16-scale floor.
+  nlohmann::json old = FbankConfig().to_json();
+  old.erase("mel_floor");
+  const FbankConfig legacy = FbankConfig::from_json(old);
+  EXPECT_EQ(legacy.mel_floor * 32768.0 * 32768.0, double(FLT_EPSILON));
   for (float dc : {0.0f, 0.5f, -0.25f}) {  // a constant is silence once DC is removed
     const auto feats = compute_fbank(std::vector<float>(4000, dc));
-    ASSERT_EQ(feats.size(0), 23);
+    ASSERT_EQ(feats.size(0), 25);
     EXPECT_TRUE(feats.eq(floor).all().item<bool>()) << "dc " << dc << " min "
                                                     << feats.min().item<float>();
+    EXPECT_TRUE(compute_fbank(std::vector<float>(4000, dc), legacy).eq(std::log(FLT_EPSILON)).all().item<bool>());
   }
 }
 
@@ -133,28 +166,47 @@ TEST(Fbank, LouderSignalRaisesEveryBandByTheGainInLogPower) {
   const auto x = test_signal(4000, 0.1, 3);
   std::vector<float> y(x);
   for (auto& v : y) v *= 4;
-  const auto diff = compute_fbank(y) - compute_fbank(x);
+  const at::Tensor fx = compute_fbank(x), fy = compute_fbank(y);
+  // Where the quiet signal is above the floor (most bands); at the floor only louder.
+  const at::Tensor above = fx.gt(std::log(128.0) + 1e-3);
+  EXPECT_GT(above.to(at::kFloat).mean().item<float>(), 0.9f);
+  const at::Tensor diff = (fy - fx).masked_select(above);
   EXPECT_LT((diff - std::log(16.0)).abs().max().item<float>(), 1e-3);
+  EXPECT_TRUE(fy.ge(fx).all().item<bool>());
 }
 
 TEST(Fbank, OnlineEqualsOfflineExactlyForAnyChunking) {
-  const auto x = test_signal(16000 + 333, 0.3, 11);
-  const at::Tensor offline = compute_fbank(x);
-  for (size_t chunk : {1, 37, 160, 401, 1000}) {
-    SCOPED_TRACE(chunk);
-    OnlineFbank online;
-    std::vector<at::Tensor> parts;
-    for (size_t i = 0; i < x.size(); i += chunk) {
-      online.accept_waveform(x.data() + i, std::min(chunk, x.size() - i));
-      const int ready = online.num_frames_ready();
-      parts.push_back(online.pop_frames());
-      ASSERT_EQ(parts.back().size(0), ready);
-      ASSERT_EQ(online.num_frames_ready(), 0);
+  for (bool snip_edges : {false, true}) {
+    FbankConfig cfg;
+    cfg.snip_edges = snip_edges;
+    for (size_t n : {size_t(16000 + 333), size_t(300), size_t(50)}) {
+      const auto x = test_signal(n, 0.3, 11);
+      const at::Tensor offline = compute_fbank(x, cfg);
+      for (size_t chunk : {1, 37, 160, 401, 1000}) {
+        SCOPED_TRACE(::testing::Message() << "snip_edges " << snip_edges << " n " << n << " chunk " << chunk);
+        OnlineFbank online(cfg);
+        std::vector<at::Tensor> parts;
+        for (size_t i = 0; i < x.size(); i += chunk) {
+          online.accept_waveform(x.data() + i, std::min(chunk, x.size() - i));
+          const int ready = online.num_frames_ready();
+          parts.push_back(online.pop_frames());
+          ASSERT_EQ(parts.back().size(0), ready);
+          ASSERT_EQ(online.num_frames_ready(), 0);
+          // A frame is out only once its last sample is in.
+          if (online.frames_popped() > 0) {
+            ASSERT_LE(cfg.first_sample(online.frames_popped() - 1) + 400, int64_t(std::min(x.size(), i + chunk)));
+          }
+        }
+        online.input_finished();  // without snip_edges: the frames that reach past the end
+        EXPECT_EQ(online.num_frames_ready() > 0, !snip_edges && n > 100);
+        parts.push_back(online.pop_frames());
+        const at::Tensor streamed = at::cat(parts, 0);
+        EXPECT_EQ(online.frames_popped(), offline.size(0));
+        ASSERT_EQ(streamed.sizes(), offline.sizes());
+        EXPECT_TRUE(at::equal(streamed, offline));
+        EXPECT_THROW(online.accept_waveform(x.data(), 1), InvalidArgument);
+      }
     }
-    const at::Tensor streamed = at::cat(parts, 0);
-    EXPECT_EQ(online.frames_popped(), offline.size(0));
-    ASSERT_EQ(streamed.sizes(), offline.sizes());
-    EXPECT_TRUE(at::equal(streamed, offline));
   }
 }
 
@@ -164,8 +216,10 @@ TEST(Fbank, OnlineResetStartsANewUtterance) {
   online.accept_waveform(a.data(), a.size());
   online.pop_frames();
   online.accept_waveform(a.data(), 100);  // a partial frame that must not leak into b
+  online.input_finished();
   online.reset();
   online.accept_waveform(b.data(), b.size());
+  online.input_finished();
   EXPECT_TRUE(at::equal(online.pop_frames(), compute_fbank(b)));
 }
 
@@ -176,7 +230,7 @@ TEST(Fbank, DitherIsSeededPerFrameAndStreamsIdentically) {
   const std::vector<float> silence(3200, 0.0f);
   const at::Tensor a = compute_fbank(silence, cfg);
   EXPECT_TRUE(at::equal(a, compute_fbank(silence, cfg)));
-  EXPECT_GT(a.min().item<float>(), std::log(FLT_EPSILON));  // dither lifts silence off the floor
+  EXPECT_GT(a.min().item<float>(), std::log(128.0));  // dither lifts silence off the floor
   cfg.dither_seed = 43;
   EXPECT_FALSE(at::equal(a, compute_fbank(silence, cfg)));
   cfg.dither_seed = 42;
@@ -186,6 +240,8 @@ TEST(Fbank, DitherIsSeededPerFrameAndStreamsIdentically) {
     online.accept_waveform(silence.data() + i, std::min<size_t>(333, silence.size() - i));
     parts.push_back(online.pop_frames());
   }
+  online.input_finished();
+  parts.push_back(online.pop_frames());
   EXPECT_TRUE(at::equal(at::cat(parts, 0), a));
 }
 
@@ -247,7 +303,8 @@ TEST(Fbank, ConfigJsonRoundTripAndValidation) {
   expect_config_error({{"num_mel_bin", 80}}, "num_mel_bin");
   expect_config_error({{"num_mel_bins", "80"}}, "num_mel_bins");
   expect_config_error({{"num_mel_bins", 400}}, "num_mel_bins");
-  expect_config_error({{"snip_edges", false}}, "snip_edges");
+  expect_config_error({{"mel_floor", 0.0}}, "mel_floor");
+  expect_config_error({{"snip_edges", 1.5}}, "snip_edges");
   expect_config_error({{"high_freq", 9000.0}}, "high_freq");
   expect_config_error({{"low_freq", -1.0}}, "low_freq");
   expect_config_error({{"preemph_coeff", 1.5}}, "preemph_coeff");

@@ -8,6 +8,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <cfloat>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -17,6 +18,7 @@
 #include "core/audio/fbank.h"
 #include "core/common/error.h"
 #include "core/decode/decoder.h"
+#include "core/onnx/onnx_graph.h"
 #include "core/sparsity/layer_spec.h"
 #include "tests/stream/emitting_model.h"
 #include "tests/test_support.h"
@@ -47,20 +49,20 @@ std::vector<float> test_wave(uint64_t seed, double seconds) {
 }
 
 // An emitting model (tests/stream/emitting_model.h) with a stateless predictor and the
-// tokenizer's 29 symbols, its CMVN fitted on `waves` framed as sherpa-onnx frames them.
+// tokenizer's 29 symbols, its CMVN fitted on `waves` (the default front end: sherpa-onnx's).
 ModelBundle emitting_bundle(uint64_t seed, const std::vector<std::vector<float>>& waves) {
   TransducerConfig c = test::emitting_config(29);
   c.predictor = "stateless";
   c.context_size = 2;
   const FbankConfig fbank;
   FeatureStats stats(80);
-  for (const auto& w : waves) stats.accumulate(compute_fbank_centered(w, fbank));
+  for (const auto& w : waves) stats.accumulate(compute_fbank(w, fbank));
   stats.finalize();
   torch::manual_seed(seed);
   ModelBundle b = ModelBundle::Create(c, stats);
   b.fbank = fbank;
   b.model->eval();
-  test::make_emitting(b.model, stats.apply(compute_fbank_centered(waves[0], fbank)).unsqueeze(0));
+  test::make_emitting(b.model, stats.apply(compute_fbank(waves[0], fbank)).unsqueeze(0));
   return b;
 }
 
@@ -164,18 +166,67 @@ size_t edit_distance(const std::vector<std::string>& a, const std::vector<std::s
   return row[b.size()];
 }
 
-// Our features as sherpa-onnx computes them (samples in [-1, 1]: no 32768 scale, and its floor
-// FLT_EPSILON on that scale), and what its features become inside the exported encoder (shifted
-// back by the export: ours with the quiet bands raised to its floor).
+// Our features as sherpa-onnx computes them: samples in [-1, 1], no 32768 scale (the default
+// front end's floor is FLT_EPSILON on that scale, as kaldi-native-fbank's).
 at::Tensor as_sherpa_features(const at::Tensor& ours, const FbankConfig& f) {
-  const float shift = static_cast<float>(2 * std::log(f.input_scale));
-  return at::clamp_min(ours - shift, std::log(std::numeric_limits<float>::epsilon()));
-}
-at::Tensor as_heard_through_sherpa(const at::Tensor& ours, const FbankConfig& f) {
-  const float shift = static_cast<float>(2 * std::log(f.input_scale));
-  return at::clamp_min(ours, std::log(std::numeric_limits<float>::epsilon()) + shift);
+  return ours - static_cast<float>(2 * std::log(f.input_scale));
 }
 
+
+// A probe "model" for sherpa-onnx's LSTM transducer that reads out its features: the encoder
+// turns each frame's value in mel band `band` into scores -(x - level_k)^2 over kProbeLevels
+// levels, the decoder gives zeros, the joiner adds the two; greedy search then emits, for every
+// frame, the token of the level nearest to sherpa-onnx's own feature (token 0, blank, never wins).
+constexpr int64_t kProbeLevels = 256;
+constexpr double kProbeLow = -16.05, kProbeStep = 0.1;  // levels -15.95 .. 9.45, [-1, 1] scale
+void write_probe(const fs::path& dir, int64_t band, int64_t chunk) {
+  using onnx::TensorProto;
+  fs::create_directories(dir);
+  at::Tensor levels = kProbeLow + kProbeStep * at::arange(kProbeLevels, at::kDouble).to(at::kFloat);
+  levels[0] = 1e6f;  // blank
+  const std::string K = std::to_string(kProbeLevels);
+  {
+    OnnxGraph g("encoder");
+    g.input("x", TensorProto::FLOAT, {"N", std::to_string(chunk), "80"});
+    g.input("h", TensorProto::FLOAT, {"1", "N", "4"});
+    g.input("c", TensorProto::FLOAT, {"1", "N", "4"});
+    std::string v = g.node("Gather", {"x", g.initializer("band", at::full({1}, band, at::kLong))},
+                           {{"axis", OnnxGraph::attr_int(2)}});                          // [N, T, 1]
+    std::string d = g.node("Sub", {v, g.initializer("levels", levels)});                  // [N, T, K]
+    std::string score = g.node("Neg", {g.node("Mul", {d, d})});
+    g.output("encoder_out", TensorProto::FLOAT, {"N", std::to_string(chunk), K}, score);
+    g.output("next_h", TensorProto::FLOAT, {"1", "N", "4"}, g.node("Identity", {"h"}));
+    g.output("next_c", TensorProto::FLOAT, {"1", "N", "4"}, g.node("Identity", {"c"}));
+    for (auto [k, val] : std::vector<std::pair<const char*, std::string>>{
+             {"model_type", "lstm"}, {"version", "1"}, {"decode_chunk_len", std::to_string(chunk)},
+             {"T", std::to_string(chunk)}, {"num_encoder_layers", "1"}, {"d_model", "4"},
+             {"rnn_hidden_size", "4"}}) {
+      g.metadata(k, val);
+    }
+    std::ofstream(dir / "encoder.onnx", std::ios::binary) << g.serialize();
+  }
+  {
+    OnnxGraph g("decoder");
+    g.input("y", TensorProto::INT64, {"N", "2"});
+    const std::string y = g.node("Cast", {"y"}, {{"to", OnnxGraph::attr_int(TensorProto::FLOAT)}});
+    const std::string zero = g.node("MatMul", {y, g.initializer("zeros", at::zeros({2, kProbeLevels}))});
+    g.output("decoder_out", TensorProto::FLOAT, {"N", K}, zero);
+    g.metadata("context_size", "2");
+    g.metadata("vocab_size", K);
+    std::ofstream(dir / "decoder.onnx", std::ios::binary) << g.serialize();
+  }
+  {
+    OnnxGraph g("joiner");
+    g.input("encoder_out", TensorProto::FLOAT, {"N", K});
+    g.input("decoder_out", TensorProto::FLOAT, {"N", K});
+    g.output("logit", TensorProto::FLOAT, {"N", K}, g.node("Add", {"encoder_out", "decoder_out"}));
+    g.metadata("joiner_dim", K);
+    std::ofstream(dir / "joiner.onnx", std::ios::binary) << g.serialize();
+  }
+  std::ofstream tokens(dir / "tokens.txt");
+  tokens << "<blk> 0\n";
+  for (int64_t k = 1; k < kProbeLevels; ++k) tokens << "L" << k << " " << k << "\n";
+}
 }  // namespace
 
 TEST(SherpaExport, GraphsAreCheckedAndCarrySherpaOnnxsContract) {
@@ -284,7 +335,14 @@ TEST(SherpaExport, DirectoryIsWrittenAtOnceAndAnExistingOneIsReplacedOnlyWithFor
   EXPECT_EQ(info.at("files").at("encoder.onnx").at("bytes"), fs::file_size(dir / "encoder.onnx"));
   const auto sum = test::run_program("sha256sum", {(dir / "encoder.onnx").string()}).out;
   EXPECT_EQ(sum.substr(0, 64), info.at("files").at("encoder.onnx").at("sha256"));
-  EXPECT_FALSE(info.at("feature_differences").empty());  // snip_edges, said plainly
+  EXPECT_TRUE(info.at("feature_differences").empty()) << info.dump();  // the default front end
+  FbankConfig old = rm.bundle.fbank;  // a model saved before the defaults became sherpa-onnx's
+  old.snip_edges = true;
+  old.mel_floor = FLT_EPSILON / (32768.0 * 32768.0);
+  const auto differences = sherpa_feature_differences(old);
+  ASSERT_EQ(differences.size(), 2u);
+  EXPECT_NE(differences[0].find("mel_floor"), std::string::npos) << differences[0];
+  EXPECT_NE(differences[1].find("snip_edges"), std::string::npos) << differences[1];
   EXPECT_EQ(r.total_bytes(), static_cast<int64_t>(fs::file_size(dir / "encoder.onnx") +
                                                   fs::file_size(dir / "decoder.onnx") +
                                                   fs::file_size(dir / "joiner.onnx") +
@@ -319,9 +377,8 @@ TEST(SherpaExportRuntime, OnnxRuntimeGivesLibTorchsValues) {
   test::TempDir tmp;
   const auto wave = test_wave(11, 1.2);
   ModelBundle b = emitting_bundle(12, {wave});
-  // The signal starts with digital silence: its bands sit at the floor, where the two scales
-  // differ.
-  const at::Tensor ours = as_heard_through_sherpa(compute_fbank_centered(wave, b.fbank), b.fbank);
+  // The signal starts with digital silence: its bands sit at the floor, shifted like the rest.
+  const at::Tensor ours = compute_fbank(wave, b.fbank);
   const at::Tensor theirs = as_sherpa_features(ours, b.fbank);  // [F, 80]
   torch::NoGradGuard ng;
   for (double s : {0.0, 0.5, 0.9}) {
@@ -362,6 +419,46 @@ TEST(SherpaExportRuntime, OnnxRuntimeGivesLibTorchsValues) {
   }
 }
 
+// Feature parity with the real runtime: the same waveform through sherpa-onnx's front end
+// (kaldi-native-fbank, read out by the probe model) and through ours (the default FbankConfig),
+// every frame of four bands, to the probe's resolution (half a level step). The signal starts
+// with digital silence (the floor) and ends in sherpa-onnx's tail of silence (the mirrored end).
+TEST(SherpaExportRuntime, SherpaOnnxComputesOurFeatures) {
+  if (const std::string why = runtime_missing(); !why.empty()) GTEST_SKIP() << why;
+  test::TempDir tmp;
+  const std::vector<float> wave = test_wave(31, 1.3);
+  write_raw(tmp / "u.f32", wave.data(), wave.size() * sizeof(float));
+  std::ofstream(tmp / "list.tsv") << "u\t" << (tmp / "u.f32").string() << "\n";
+  const double tail_s = 0.5;
+  std::vector<float> padded = wave;
+  padded.resize(padded.size() + static_cast<size_t>(tail_s * 16000), 0.0f);
+  const FbankConfig fbank;
+  const at::Tensor ours = as_sherpa_features(compute_fbank(padded, fbank), fbank);  // [F, 80]
+  const int64_t chunk = 32;
+  const int64_t decoded = (ours.size(0) - 1) / chunk * chunk;  // whole chunks, as it decodes them
+  for (int64_t band : {0, 23, 57, 79}) {
+    SCOPED_TRACE(band);
+    const fs::path dir = tmp / ("probe" + std::to_string(band));
+    write_probe(dir, band, chunk);
+    auto r = test::run_program("node", {script("sherpa_decode.js"), dir.string(),
+                                        (tmp / "list.tsv").string(), std::to_string(tail_s)}, 300);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto got = nlohmann::json::parse(r.out);
+    const auto tokens = got.at("tokens").get<std::vector<std::string>>();
+    ASSERT_EQ(static_cast<int64_t>(tokens.size()), decoded);  // one per frame
+    double worst = 0;
+    int64_t at_floor = 0;
+    for (int64_t t = 0; t < decoded; ++t) {
+      const double level = kProbeLow + kProbeStep * std::stoi(tokens[static_cast<size_t>(t)].substr(1));
+      const double mine = ours[t][band].item<double>();
+      worst = std::max(worst, std::abs(level - mine));
+      at_floor += mine < std::log(FLT_EPSILON) + 1e-3;
+    }
+    EXPECT_LE(worst, kProbeStep / 2 + 1e-3);
+    EXPECT_GT(at_floor, 10) << "the silence should reach the floor";
+  }
+}
+
 TEST(SherpaExportRuntime, SherpaOnnxEmitsTheTokensOfOurGreedySearch) {
   if (const std::string why = runtime_missing(); !why.empty()) GTEST_SKIP() << why;
   test::TempDir tmp;
@@ -383,7 +480,7 @@ TEST(SherpaExportRuntime, SherpaOnnxEmitsTheTokensOfOurGreedySearch) {
   for (double s : {0.0, 0.9}) {
     prune(b, s);
     // Calibrated again with the masks, so the sparse model emits symbols too.
-    test::make_emitting(b.model, b.stats.apply(compute_fbank_centered(waves[0], b.fbank)).unsqueeze(0));
+    test::make_emitting(b.model, b.stats.apply(compute_fbank(waves[0], b.fbank)).unsqueeze(0));
     SherpaExportOptions o;  // chunks of 32 frames, 3 symbols per frame: GreedyOptions' default
     const fs::path dir = tmp / ("s" + std::to_string(int(s * 100)));
     write_dir(dir, b, o);
@@ -400,7 +497,7 @@ TEST(SherpaExportRuntime, SherpaOnnxEmitsTheTokensOfOurGreedySearch) {
       // once 32 (k + 1) < frames.
       std::vector<float> padded = waves[i];
       padded.resize(padded.size() + static_cast<size_t>(tail_s * 16000), 0.0f);
-      const at::Tensor f = as_heard_through_sherpa(compute_fbank_centered(padded, b.fbank), b.fbank);
+      const at::Tensor f = compute_fbank(padded, b.fbank);
       const int64_t used = (f.size(0) - 1) / o.chunk_frames * o.chunk_frames;
       auto x = b.stats.apply(f.narrow(0, 0, used)).unsqueeze(0);
       const auto want = greedy_decode(b.model, b.model->encode(x, at::tensor({used})).enc[0]);
