@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "app/workbench/workbench_app.h"
+#include "widgets/facade/run_facade.h"
 
 int main(int argc, char** argv) {
   // --screenshot renders offscreen: no display needed (must be chosen before QApplication).
@@ -13,6 +14,6 @@ int main(int argc, char** argv) {
   QApplication app(argc, argv);
   QApplication::setOrganizationName("omnisparse");
   QApplication::setApplicationName("omnisparse-workbench");
-  QApplication::setApplicationVersion(OMNISPARSE_VERSION);
+  QApplication::setApplicationVersion(omnisparse::widgets::version());
   return omnisparse::workbench::run(app);
 }

@@ -25,7 +25,7 @@
 #include "widgets/pareto_plot.h"
 #include "widgets/qcp.h"
 #include "widgets/results_table_model.h"
-#include "widgets/run_parent.h"
+#include "widgets/facade/run_parent.h"
 #include "widgets/theme.h"
 
 namespace omnisparse::widgets {

@@ -23,7 +23,7 @@
 #include <cmath>
 
 #include "widgets/facade/run_facade.h"
-#include "widgets/run_parent.h"
+#include "widgets/facade/run_parent.h"
 #include "widgets/supernet_form.h"
 #include "widgets/training_curves.h"
 

@@ -11,7 +11,7 @@
 #include <QWidget>
 
 #include "widgets/child_job.h"
-#include "widgets/event_tail.h"
+#include "widgets/facade/event_tail.h"
 #include "widgets/training_history.h"
 
 class QComboBox;

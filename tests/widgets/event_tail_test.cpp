@@ -8,7 +8,7 @@
 
 #include "tests/test_support.h"
 #include "tests/widgets/qt_app.h"
-#include "widgets/event_tail.h"
+#include "widgets/facade/event_tail.h"
 
 using omnisparse::widgets::EventTail;
 

@@ -1,4 +1,4 @@
-#include "widgets/event_tail.h"
+#include "widgets/facade/event_tail.h"
 
 #include <QFileInfo>
 #include <QJsonDocument>

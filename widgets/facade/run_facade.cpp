@@ -21,6 +21,8 @@ bool cuda_available(QString* why) {
   return ok;
 }
 
+QString version() { return QStringLiteral(OMNISPARSE_VERSION); }
+
 QVector<double> default_ladder() {
   const Ladder ladder;
   return QVector<double>(ladder.levels.begin(), ladder.levels.end());

@@ -69,6 +69,8 @@ RunResults with_set(const RunResults& run, const QString& set, bool keep_if_abse
 
 // Whether the trainer can be asked for --device cuda here; `why` gets the reason when not.
 bool cuda_available(QString* why);
+// The program's version (core's OMNISPARSE_VERSION), for the window's About and --version.
+QString version();
 
 // Reads RUN/results.h5. Returns the run with empty rows and sets *error (when given) if the file
 // is missing or unreadable; never throws.

@@ -1,17 +1,22 @@
-#include "widgets/run_parent.h"
+#include "widgets/facade/run_parent.h"
 
 #include <QDir>
-#include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
+
+#include "core/common/error.h"
+#include "core/io/run_dir.h"
 
 namespace omnisparse::widgets {
 
 QJsonObject read_run_json(const QString& run_dir) {
   if (run_dir.isEmpty()) return {};
-  QFile f(QDir(run_dir).filePath("run.json"));
-  if (!f.open(QIODevice::ReadOnly)) return {};
-  return QJsonDocument::fromJson(f.readAll()).object();
+  try {  // core's reader (size limit, JSON object check), the one every program uses
+    const nlohmann::json j = RunDir::open(run_dir.toStdString()).read_run_json();
+    return QJsonDocument::fromJson(QByteArray::fromStdString(j.dump())).object();
+  } catch (const Error&) {
+    return {};  // absent or unreadable: the panels show the run without it
+  }
 }
 
 QJsonObject run_config(const QJsonObject& run_json) {

@@ -1,6 +1,7 @@
 // The parent of a run started with `train --init-from` as the workbench sees it: what run.json
 // says about it, and the run directory it came from when there is one (a parent given as a run
-// directory, or as a checkpoint inside RUN/checkpoints/). Qt only; reads run.json, nothing else.
+// directory, or as a checkpoint inside RUN/checkpoints/). Reads run.json through core's reader
+// (core/io/run_dir.h), nothing else.
 //
 //   const RunParent p = run_parent("/runs/omni");
 //   if (!p.run_dir.isEmpty()) load_run_results(p.run_dir, &err);   // the parent's own results
