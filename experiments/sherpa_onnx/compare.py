@@ -66,18 +66,20 @@ def main():
           "**synthetic speech, not LibriSpeech**")
     print("- model: tiny preset with the stateless predictor (context 2); a supernet fine-tuned "
           "from the dense run of experiments/learning_curve (`omni` mode, defaults)")
-    print("- ours: `omnisparse eval` (greedy, whole utterance, up to 3 symbols per 40 ms frame, "
-          "our fbank framing); sherpa-onnx: `sherpa-onnx-node` 1.13.8 (ONNX Runtime inside), "
+    print("- front end: the model's own (`FbankConfig` defaults since 2026-12-06: kaldi-native-fbank's "
+          "as sherpa-onnx sets it up: snip_edges false, floor FLT_EPSILON on samples in [-1, 1], "
+          "20-7600 Hz); `model.json` lists no fbank difference")
+    print("- ours: `omnisparse eval` (greedy, whole utterance, up to 3 symbols per 40 ms frame); "
+          "sherpa-onnx: `sherpa-onnx-node` 1.13.8 (ONNX Runtime inside), "
           "`OnlineRecognizer`, greedy_search, chunks of 320 ms, 0.5 s of zeros after each file "
           "(tests/sherpa/sherpa_decode.js)")
     print("- machine: the 2-core VM; run directory " + omni.get("run", out) + "\n")
-    print("Columns: **ours** = `omnisparse eval` with our front end; **ours, sherpa's features** = "
-          "our model and greedy search on the features sherpa-onnx computes (`bench_sherpa_parity "
-          "... 1`: kaldi-native-fbank's snip_edges=false windows, its log floor of FLT_EPSILON on "
-          "samples in [-1, 1], shifted by the export like every value, the same 0.5 s tail, whole 320 ms chunks); "
+    print("Columns: **ours** = `omnisparse eval`; **ours, sherpa's conditions** = our model and "
+          "greedy search on what sherpa-onnx decodes (`bench_sherpa_parity`: kaldi-native-fbank's "
+          "framing and floor, the same 0.5 s tail, whole 320 ms chunks); "
           "**identical** = the same transcript, utterance by utterance.\n")
     print("| sparsity | WER ours | WER sherpa-onnx fp32 | identical to ours | WER ours, sherpa's "
-          "features | identical to it (fp32) | WER sherpa-onnx int8 | int8 identical to it |")
+          "conditions | identical to it (fp32) | WER sherpa-onnx int8 | int8 identical to it |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     sizes = []
     for s in levels:
