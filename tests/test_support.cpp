@@ -11,6 +11,11 @@
 #include <stdexcept>
 
 namespace omnisparse::test {
+
+void write_text(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+}
 namespace fs = std::filesystem;
 
 TempDir::TempDir(const std::string& tag) {

@@ -38,6 +38,9 @@ pid_t spawn_cli(const std::vector<std::string>& args, const std::filesystem::pat
 // Runs the built `omnisparse` CLI with `args` (no shell), capturing stdout and stderr.
 CommandResult run_cli(const std::vector<std::string>& args, int timeout_s = 120);
 
+// Writes `text` to `path` (binary, parents created).
+void write_text(const std::filesystem::path& path, const std::string& text);
+
 // Runs any program (a bare name is looked up in PATH) the same way; exit code 127 when it
 // could not be started.
 CommandResult run_program(const std::string& exe, const std::vector<std::string>& args,

@@ -27,8 +27,8 @@ struct CheckArgs {
   int iters = 50;
 };
 
-std::atomic<bool> g_stop{false};
-extern "C" void on_check_signal(int) { g_stop = true; }
+std::atomic<bool> g_check_stop{false};
+extern "C" void on_check_signal(int) { g_check_stop = true; }
 
 void run_worker(const CheckArgs& a) {
   const WorkerEnv env = WorkerEnv::FromEnvironment();
@@ -81,7 +81,7 @@ void run_check(const CheckArgs& a) {
   if (!globals().json) std::fprintf(stderr, "allreduce-check: %s\n", layout.ToString().c_str());
   std::signal(SIGTERM, on_check_signal);
   std::signal(SIGINT, on_check_signal);
-  LaunchResult r = launch_self(layout, where, &g_stop);
+  LaunchResult r = launch_self(layout, where, &g_check_stop);
   if (!r.ok()) throw DistError(r.message + "; the other workers were stopped");
 }
 

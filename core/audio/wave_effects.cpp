@@ -229,7 +229,7 @@ struct MemoryFile {
   static sf_count_t tell(void* self) { return static_cast<MemoryFile*>(self)->pos; }
 };
 
-struct SndfileCloser {
+struct VirtualSndfileCloser {
   void operator()(SNDFILE* f) const { sf_close(f); }
 };
 
@@ -249,7 +249,7 @@ std::vector<float> codec_roundtrip(const std::vector<float>& x_8k, TelephoneCode
     info.samplerate = 8000;
     info.channels = 1;
     info.format = SF_FORMAT_WAV | subtype;
-    std::unique_ptr<SNDFILE, SndfileCloser> f(sf_open_virtual(&io, SFM_WRITE, &info, &mem));
+    std::unique_ptr<SNDFILE, VirtualSndfileCloser> f(sf_open_virtual(&io, SFM_WRITE, &info, &mem));
     if (!f) throw Error(what + ": libsndfile cannot encode (" + sf_strerror(nullptr) + ")");
     sf_command(f.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
     const sf_count_t n = sf_count_t(x_8k.size());
@@ -258,7 +258,7 @@ std::vector<float> codec_roundtrip(const std::vector<float>& x_8k, TelephoneCode
   }
   mem.pos = 0;
   SF_INFO info{};
-  std::unique_ptr<SNDFILE, SndfileCloser> f(sf_open_virtual(&io, SFM_READ, &info, &mem));
+  std::unique_ptr<SNDFILE, VirtualSndfileCloser> f(sf_open_virtual(&io, SFM_READ, &info, &mem));
   if (!f) throw Error(what + ": libsndfile cannot decode its own output (" + sf_strerror(nullptr) + ")");
   std::vector<float> y(x_8k.size(), 0.0f);
   // GSM frames are 160 samples: the decoded stream may end up to a frame longer (padding).

@@ -34,7 +34,7 @@ const std::map<std::string, std::string>& acronyms() {
   return m;
 }
 
-std::string trim(std::string s) {
+std::string trim_prompt(std::string s) {
   const auto b = s.find_first_not_of(" \t\r\n");
   if (b == std::string::npos) return "";
   return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
@@ -77,13 +77,13 @@ std::vector<PromptText> read_prompt_index(const fs::path& file) {
   for (int line = 1; pos < body.size(); ++line) {
     size_t end = body.find('\n', pos);
     if (end == std::string::npos) end = body.size();
-    const std::string l = trim(body.substr(pos, end - pos));
+    const std::string l = trim_prompt(body.substr(pos, end - pos));
     pos = end + 1;
     if (l.empty() || l[0] == ';') continue;
     const auto colon = l.find(": ");
     if (colon == std::string::npos || colon == 0 || l.find(' ') < colon)
       throw FormatError(file, fmt::format("line {}: expected \"key: text\", got \"{}\"", line, l.substr(0, 60)));
-    out.push_back({l.substr(0, colon), trim(l.substr(colon + 2)), line});
+    out.push_back({l.substr(0, colon), trim_prompt(l.substr(colon + 2)), line});
   }
   if (out.empty()) throw FormatError(file, "no \"key: text\" lines");
   return out;

@@ -9,7 +9,7 @@
 namespace omnisparse {
 namespace {
 
-constexpr int64_t kBlank = TransducerConfig::kBlank;
+constexpr int64_t kBlankId = TransducerConfig::kBlank;
 
 double log_add(double a, double b) {
   const double m = std::max(a, b);
@@ -28,7 +28,7 @@ BeamSearch::BeamSearch(Transducer model, BeamSearchOptions options)
   options_.Validate();
   torch::NoGradGuard ng;
   auto device = model_->joiner->out->weight.device();
-  auto start = torch::full({1, 1}, kBlank, torch::TensorOptions().dtype(torch::kLong).device(device));
+  auto start = torch::full({1, 1}, kBlankId, torch::TensorOptions().dtype(torch::kLong).device(device));
   auto [pred, state] = model_->predict(start);
   hyps_.push_back(Hypothesis{{}, state, model_->joiner->project_pred(pred[0][0])});
 }
@@ -62,7 +62,7 @@ void BeamSearch::advance(const torch::Tensor& enc_in) {
       const Hypothesis& parent = hyps_[flat / V];
       const int64_t v = flat % V;
       std::vector<int64_t> tokens = parent.result.tokens;
-      if (v != kBlank) tokens.push_back(v);
+      if (v != kBlankId) tokens.push_back(v);
       auto it = by_tokens.find(tokens);
       if (it != by_tokens.end()) {  // same token sequence by another path: merge
         next[it->second].result.log_prob = log_add(next[it->second].result.log_prob, score);
@@ -70,13 +70,13 @@ void BeamSearch::advance(const torch::Tensor& enc_in) {
       }
       Hypothesis h = parent;
       h.result.log_prob = score;
-      if (v != kBlank) {
+      if (v != kBlankId) {
         h.result.tokens = tokens;
         h.result.frames.push_back(frame_);
       }
       by_tokens.emplace(std::move(tokens), next.size());
       next.push_back(std::move(h));
-      pending.push_back(v == kBlank ? -1 : v);
+      pending.push_back(v == kBlankId ? -1 : v);
     }
 
     // One batched predictor step for all hypotheses that grew this frame.

@@ -12,7 +12,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kPrefix = "model.";
+constexpr const char* kH5Prefix = "model.";
 constexpr const char* kSparseParts[] = {"values", "col_idx", "row_ptr"};
 
 void write_tensor(hid_t loc, const std::string& name, const at::Tensor& t, const fs::path& path) {
@@ -91,7 +91,7 @@ void write_model_h5(const fs::path& path, const ModelPayload& payload) {
     }
     h5::Handle model = h5::create_group(f, "model", path);
     for (const auto& [name, t] : p.tensors) {
-      if (!name.starts_with(kPrefix))
+      if (!name.starts_with(kH5Prefix))
         throw InvalidArgument(path.string() + ": tensor '" + name + "' is not named model.<param>");
       std::string key = name.substr(6);
       std::string part;
@@ -142,7 +142,7 @@ StoredModel read_model_h5(const fs::path& path, const ImportLimits& limits, bool
     if (H5Oget_info_by_name(model, key.c_str(), &info, H5P_DEFAULT) < 0)
       throw FormatError(path, "cannot read /model/" + key);
     if (info.type == H5O_TYPE_DATASET) {
-      stored.emplace_back(kPrefix + key, read_tensor(model, key, path, budget));
+      stored.emplace_back(kH5Prefix + key, read_tensor(model, key, path, budget));
       continue;
     }
     if (info.type != H5O_TYPE_GROUP) throw FormatError(path, "/model/" + key + " is neither a dataset nor a group");
@@ -157,7 +157,7 @@ StoredModel read_model_h5(const fs::path& path, const ImportLimits& limits, bool
     for (const char* part : kSparseParts) {
       if (H5Lexists(g, part, H5P_DEFAULT) <= 0)
         throw FormatError(path, "/model/" + key + " has no '" + part + "'");
-      stored.emplace_back(kPrefix + key + "." + fmt + "_" + part,
+      stored.emplace_back(kH5Prefix + key + "." + fmt + "_" + part,
                           read_tensor(g, part, path, budget));
     }
   }

@@ -15,7 +15,7 @@ namespace {
 
 constexpr int64_t kMaxDim = int64_t{1} << 31;
 
-struct Entry {
+struct ImportEntry {
   std::string param;
   StorageKind kind = StorageKind::kDense;
   int64_t rows = 0, cols = 0, nnz = 0, R = 1, C = 1;
@@ -29,14 +29,14 @@ int64_t positive_int(const nlohmann::json& v, const fs::path& path, const std::s
   return v.get<int64_t>();
 }
 
-Entry parse_entry(const std::string& param, const nlohmann::json& j, const fs::path& path) {
+ImportEntry parse_import_entry(const std::string& param, const nlohmann::json& j, const fs::path& path) {
   const std::string what = "storage entry '" + param + "'";
   if (!j.is_object()) throw FormatError(path, what + " is not a JSON object");
   for (auto it = j.begin(); it != j.end(); ++it)
     if (it.key() != "layer" && it.key() != "format" && it.key() != "shape" && it.key() != "nnz" &&
         it.key() != "level" && it.key() != "block")
       throw FormatError(path, what + " has an unknown key '" + it.key() + "'");
-  Entry e;
+  ImportEntry e;
   e.param = param;
   if (!j.contains("format") || !j["format"].is_string())
     throw FormatError(path, what + " has no string 'format'");
@@ -223,10 +223,10 @@ StoredModel unpack_model(const NamedTensors& stored, const std::map<std::string,
   static const char* kParts[] = {".csr_values", ".csr_col_idx", ".csr_row_ptr",
                                  ".bsr_values", ".bsr_col_idx", ".bsr_row_ptr"};
 
-  std::map<std::string, Entry> entries;
+  std::map<std::string, ImportEntry> entries;
   int64_t params = 0;
   for (auto it = out.storage.begin(); it != out.storage.end(); ++it) {
-    Entry e = parse_entry(it.key(), *it, path);
+    ImportEntry e = parse_import_entry(it.key(), *it, path);
     const bool sparse = e.kind != StorageKind::kDense;
     if (sparse == (by_name.count(e.param) > 0))
       throw FormatError(path, "parameter '" + e.param + "' is stored " +
@@ -289,7 +289,7 @@ StoredModel unpack_model(const NamedTensors& stored, const std::map<std::string,
   for (const auto& [name, t] : stored) {
     auto v = values_of.find(name);
     if (v != values_of.end()) {  // a sparse layer appears where its values are stored
-      const Entry& e = entries.at(v->second);
+      const ImportEntry& e = entries.at(v->second);
       const SparseParts& p = parts.at(v->second);
       out.tensors.emplace_back(v->second, e.kind == StorageKind::kCsr
                                               ? densify_csr(p, e.rows, e.cols)

@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kFormat = "omnisparse-results";
+constexpr const char* kResultsFormat = "omnisparse-results";
 constexpr int64_t kVersion = 1;
 constexpr uint64_t kMaxRows = 1u << 22;
 constexpr uint64_t kMaxLayers = 1u << 16;
@@ -167,7 +167,7 @@ void ResultsStore::load() {
   h5::QuietErrors quiet;
   h5::Handle f = h5::open_untrusted(path_);
   const std::string format = h5::read_string_attr(f, "format", path_);
-  if (format != kFormat) throw FormatError(path_, "not an omnisparse results file (format '" + format + "')");
+  if (format != kResultsFormat) throw FormatError(path_, "not an omnisparse results file (format '" + format + "')");
   const int64_t version = h5::read_i64_attr(f, "version", path_);
   if (version != kVersion)
     throw FormatError(path_, "results format version " + std::to_string(version) + " (this build reads " +
@@ -324,7 +324,7 @@ void ResultsStore::write(const std::map<std::string, at::Tensor>* new_ranks) {
   write_path_atomic(path_, [&](const fs::path& tmp) {
     h5::Handle f(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
     if (!f.valid()) throw IoError(tmp, "HDF5 cannot create the file");
-    h5::write_string_attr(f, "format", kFormat, path_);
+    h5::write_string_attr(f, "format", kResultsFormat, path_);
     h5::write_i64_attr(f, "version", kVersion, path_);
     h5::write_string_attr(f, "fingerprint", fingerprint_, path_);
     if (!training_cost_.empty()) h5::write_string_attr(f, "training_cost", training_cost_, path_);

@@ -22,10 +22,7 @@ std::vector<float> tone(double seconds, int rate = 16000) {
   return x;
 }
 
-void write_text(const fs::path& p, const std::string& s) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << s;
-}
+using omnisparse::test::write_text;
 
 // subset/19/198/{19-198-0000.flac (1.5 s), 19-198-0001.wav (0.5 s @ 8 kHz)} and
 // subset/26/495/26-495-0000.flac (2 s), with transcripts as LibriSpeech writes them.

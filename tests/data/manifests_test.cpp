@@ -18,16 +18,13 @@ using omnisparse::test::TempDir;
 
 namespace {
 
-std::vector<float> tone(double seconds, double hz = 440) {
+std::vector<float> manifest_tone(double seconds, double hz = 440) {
   std::vector<float> x(static_cast<size_t>(seconds * 16000));
   for (size_t i = 0; i < x.size(); ++i) x[i] = 0.3f * static_cast<float>(std::sin(2 * M_PI * hz * i / 16000));
   return x;
 }
 
-void write_text(const fs::path& p, const std::string& s) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << s;
-}
+using omnisparse::test::write_text;
 
 // OGG Vorbis or MP3 through libsndfile (write_audio writes FLAC and WAV only).
 void write_compressed(const fs::path& p, const std::vector<float>& x, int format) {
@@ -55,9 +52,9 @@ std::string error_of(const std::function<void()>& f) {
 // data/train: three recordings (one by an absolute path), utt2spk, no segments.
 fs::path make_kaldi(const TempDir& tmp) {
   const fs::path d = tmp / "data" / "train";
-  write_audio(tmp / "audio" / "a.wav", tone(1.0), 16000);
-  write_audio(tmp / "audio" / "b.flac", tone(1.5), 16000);
-  write_audio(tmp / "abs" / "c.wav", tone(0.25, 300), 8000);  // 4000 samples: 0.5 s at 8 kHz
+  write_audio(tmp / "audio" / "a.wav", manifest_tone(1.0), 16000);
+  write_audio(tmp / "audio" / "b.flac", manifest_tone(1.5), 16000);
+  write_audio(tmp / "abs" / "c.wav", manifest_tone(0.25, 300), 8000);  // 4000 samples: 0.5 s at 8 kHz
   write_text(d / "wav.scp", "utt-a ../../audio/a.wav\nutt-b ../../audio/b.flac\nutt-c " +
                                 (tmp / "abs" / "c.wav").string() + "\n");
   write_text(d / "text", "utt-b SET A TIMER\nutt-a turn on the lights\r\nutt-c what's up\n");
@@ -89,8 +86,8 @@ TEST(KaldiDir, ReadsRelativeAndAbsolutePathsSpeakersAndDurations) {
 TEST(KaldiDir, SegmentsCutTheRecording) {
   TempDir tmp;
   const fs::path d = tmp / "seg";
-  std::vector<float> rec = tone(1.0, 200);
-  const auto second = tone(1.0, 800);
+  std::vector<float> rec = manifest_tone(1.0, 200);
+  const auto second = manifest_tone(1.0, 800);
   rec.insert(rec.end(), second.begin(), second.end());
   write_audio(d / "rec.flac", rec, 16000);
   write_text(d / "wav.scp", "r1 rec.flac\n");
@@ -152,9 +149,9 @@ TEST(KaldiDir, EveryBadLineNamesTheFileAndLine) {
 
 TEST(TsvManifest, PlainAndCommonVoiceShapesInEveryFormat) {
   TempDir tmp;
-  write_audio(tmp / "m" / "one.wav", tone(0.6), 16000);
-  write_compressed(tmp / "m" / "sub" / "two.ogg", tone(0.8), SF_FORMAT_OGG | SF_FORMAT_VORBIS);
-  write_compressed(tmp / "m" / "three.mp3", tone(1.2), SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III);
+  write_audio(tmp / "m" / "one.wav", manifest_tone(0.6), 16000);
+  write_compressed(tmp / "m" / "sub" / "two.ogg", manifest_tone(0.8), SF_FORMAT_OGG | SF_FORMAT_VORBIS);
+  write_compressed(tmp / "m" / "three.mp3", manifest_tone(1.2), SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III);
   write_text(tmp / "m" / "train.tsv", "one.wav\tTurn it up.\tann\nsub/two.ogg\tturn it down\n" +
                                           (tmp / "m" / "three.mp3").string() + "\tstop\tbob\n");
   const auto u = read_subset(tmp / "m" / "train.tsv");
@@ -171,8 +168,8 @@ TEST(TsvManifest, PlainAndCommonVoiceShapesInEveryFormat) {
 
   // Common Voice: a header, clips/ beside the manifest, client_id as the speaker.
   const fs::path cv = tmp / "cv";
-  write_compressed(cv / "clips" / "common_voice_en_1.mp3", tone(0.9), SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III);
-  write_compressed(cv / "clips" / "common_voice_en_2.mp3", tone(0.7), SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III);
+  write_compressed(cv / "clips" / "common_voice_en_1.mp3", manifest_tone(0.9), SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III);
+  write_compressed(cv / "clips" / "common_voice_en_2.mp3", manifest_tone(0.7), SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III);
   write_text(cv / "validated.tsv",
              "client_id\tpath\tsentence\tup_votes\tdown_votes\n"
              "abc\tcommon_voice_en_1.mp3\tHello there!\t2\t0\n"
@@ -187,7 +184,7 @@ TEST(TsvManifest, PlainAndCommonVoiceShapesInEveryFormat) {
 
 TEST(TsvManifest, EveryBadLineNamesTheFileAndLine) {
   TempDir tmp;
-  write_audio(tmp / "one.wav", tone(0.6), 16000);
+  write_audio(tmp / "one.wav", manifest_tone(0.6), 16000);
   const fs::path m = tmp / "x.tsv";
   write_text(m, "one.wav\tok\nno-tab-here\n");
   EXPECT_NE(error_of([&] { read_tsv_manifest(m); }).find("x.tsv: line 2: expected 'path<TAB>text[<TAB>speaker]'"),

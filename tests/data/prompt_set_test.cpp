@@ -27,16 +27,13 @@ std::string words(std::string_view written) {
   return "SKIP: " + f.skip_reason + (f.skip_detail.empty() ? "" : " (" + f.skip_detail + ")");
 }
 
-std::vector<float> tone(double seconds, int rate) {
+std::vector<float> prompt_tone(double seconds, int rate) {
   std::vector<float> x(static_cast<size_t>(seconds * rate));
   for (size_t i = 0; i < x.size(); ++i) x[i] = 0.3f * static_cast<float>(std::sin(2 * M_PI * 300 * i / rate));
   return x;
 }
 
-void write_text(const fs::path& p, const std::string& s) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << s;
-}
+using omnisparse::test::write_text;
 
 void write_gzip(const fs::path& p, const std::string& s) {
   gzFile f = gzopen(p.c_str(), "wb");
@@ -67,7 +64,7 @@ struct Package {
 };
 Package make_package(const TempDir& tmp) {
   Package p{tmp / "sounds", tmp / "core-sounds-en.txt.gz"};
-  for (const char* k : {"a", "b", "c", "d", "e", "digits/7"}) write_audio(p.sounds / (std::string(k) + ".wav"), tone(0.5, 8000), 8000);
+  for (const char* k : {"a", "b", "c", "d", "e", "digits/7"}) write_audio(p.sounds / (std::string(k) + ".wav"), prompt_tone(0.5, 8000), 8000);
   write_gzip(p.index,
              "; Core Asterisk Sounds in English\n\n"
              "a: Agent logged in.\n"
@@ -185,7 +182,7 @@ TEST(PromptSet, HeldOutTextsAreOnOneSideOnly) {
   TempDir tmp;
   const Package pkg = make_package(tmp);
   // Two prompts with the same words: they must land on the same side.
-  write_audio(pkg.sounds / "a2.wav", tone(0.4, 8000), 8000);
+  write_audio(pkg.sounds / "a2.wav", prompt_tone(0.4, 8000), 8000);
   write_gzip(pkg.index, "a: Agent logged in.\na2: Agent logged in!\nb: Thank you.\ne: Goodbye.\ndigits/7: seven\n");
   PromptSetConfig c;
   c.out = tmp / "split";

@@ -17,7 +17,7 @@
 namespace omnisparse {
 namespace fs = std::filesystem;
 
-namespace {
+namespace safetensors_test {  // named: the unity build compiles this file with its siblings
 
 // A safetensors file from a literal header and data, with no manifest: the bad inputs.
 void write_raw(const fs::path& p, const std::string& header, const std::string& data) {
@@ -46,7 +46,6 @@ void flip_byte(const fs::path& p, uint64_t at) {
 
 const std::string kF32x2 = std::string(8, '\0');  // two zero floats
 
-}  // namespace
 
 TEST(Sha256, MatchesStandardVectors) {
   EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
@@ -273,5 +272,7 @@ TEST(Safetensors, MissingFileIsAnIoErrorNamingIt) {
     EXPECT_NE(std::string(e.what()).find("none.safetensors: no such file"), std::string::npos);
   }
 }
+
+}  // namespace safetensors_test
 
 }  // namespace omnisparse

@@ -9,7 +9,7 @@
 #include "tests/kernels/kernel_test_util.h"
 
 namespace omnisparse::kernels {
-namespace {
+namespace csr_matrix_test {  // named: the unity build compiles this file with its siblings
 
 using testing::expect_close;
 using testing::random_sparse;
@@ -122,5 +122,5 @@ TEST(CsrMatrix, FromArraysRejectsInconsistentArraysNamingTheProblem) {
   expect_invalid([&] { ok.multiply(&x, 0, &y); }, "n must be >= 1");
 }
 
-}  // namespace
+}  // namespace csr_matrix_test
 }  // namespace omnisparse::kernels

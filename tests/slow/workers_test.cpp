@@ -20,7 +20,7 @@
 
 namespace omnisparse {
 namespace fs = std::filesystem;
-namespace {
+namespace workers_test {  // named: the unity build compiles this file with its siblings
 
 const fs::path& corpus() {
   static test::TempDir* dir = new test::TempDir("omnisparse-workers-corpus");
@@ -157,5 +157,5 @@ TEST(Workers, TheLayoutIsPrintedAndBadWorkerCountsAreRefused) {
   EXPECT_NE(r.err.find("need --master HOST:PORT of node 0"), std::string::npos) << r.err;
 }
 
-}  // namespace
+}  // namespace workers_test
 }  // namespace omnisparse

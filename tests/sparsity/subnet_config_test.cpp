@@ -10,7 +10,7 @@
 #include "sparsity_test_util.h"
 
 namespace omnisparse {
-namespace {
+namespace subnet_config_test {  // named: the unity build compiles this file with its siblings
 
 const LayerSpecs kSpecs = specs_of(test::make_layers());
 
@@ -121,5 +121,5 @@ TEST(Ladder, DefaultLevelsAndLookups) {
   EXPECT_EQ(nlohmann::json(l).get<Ladder>().levels, l.levels);
 }
 
-}  // namespace
+}  // namespace subnet_config_test
 }  // namespace omnisparse

@@ -9,7 +9,7 @@
 #include "tests/stream/emitting_model.h"
 
 namespace omnisparse {
-namespace {
+namespace decoder_test {  // named: the unity build compiles this file with its siblings
 
 torch::Tensor encode_one(Transducer& m, int64_t frames, uint64_t seed) {
   torch::manual_seed(seed);
@@ -35,7 +35,6 @@ std::vector<int64_t> naive_greedy(Transducer& m, const torch::Tensor& enc, int m
   return tokens;
 }
 
-}  // namespace
 
 TEST(GreedyDecode, EqualsNaiveSearchThatRereadsThePrefix) {
   for (uint64_t seed : {1, 2, 3}) {
@@ -98,5 +97,7 @@ TEST(GreedyDecode, BatchedEqualsOneUtteranceAtATime) {
   }
   EXPECT_GE(total, 20u);
 }
+
+}  // namespace decoder_test
 
 }  // namespace omnisparse

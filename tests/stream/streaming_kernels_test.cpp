@@ -13,7 +13,7 @@
 #include "tests/test_support.h"
 
 namespace omnisparse {
-namespace {
+namespace streaming_kernels_test {  // named: the unity build compiles this file with its siblings
 
 std::vector<std::string> symbols(int64_t v) {
   std::vector<std::string> s{""};
@@ -50,7 +50,6 @@ StreamingOptions opts(double chunk_ms, Kernels k) {
   return o;
 }
 
-}  // namespace
 
 TEST(StreamingKernels, KernelPathTokensEqualTorchPathAndFullDecodeAtAnySparsity) {
   for (double s : {0.0, 0.5, 0.9}) {
@@ -164,5 +163,7 @@ TEST(StreamingKernels, ExportedSubnetworkEqualsTheSupernetThroughTheKernels) {
               want.tokens);
   }
 }
+
+}  // namespace streaming_kernels_test
 
 }  // namespace omnisparse

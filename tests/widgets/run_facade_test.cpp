@@ -18,7 +18,7 @@
 #include "widgets/facade/run_facade.h"
 #include "widgets/pareto_plot.h"
 
-namespace {
+namespace run_facade_test {  // named: the unity build compiles this file with its siblings
 
 // Magnitude ranks of a random weight: rank 0 = largest |w|.
 at::Tensor ranks_of(int64_t rows, int64_t cols, int seed) {
@@ -83,7 +83,6 @@ void write_results(const std::filesystem::path& run) {
   store.save_ranks(ranks);
 }
 
-}  // namespace
 
 TEST(RunFacade, ReadsRowsAndRanksThatTheResultsStoreWrote) {
   omnisparse::test::qt_app();
@@ -138,3 +137,5 @@ TEST(RunFacade, MissingOrCorruptResultsGiveAMessageNotAnException) {
   EXPECT_TRUE(r.rows.isEmpty());
   EXPECT_FALSE(err.isEmpty());
 }
+
+}  // namespace run_facade_test
