@@ -182,6 +182,12 @@ nlohmann::json FbankConfig::to_json() const {
   return j;
 }
 
+FbankConfig FbankConfig::from_settings_json(const nlohmann::json& j) {
+  nlohmann::json full = j;
+  if (j.is_object() && !j.contains("mel_floor")) full["mel_floor"] = kMelFloor;
+  return from_json(full);
+}
+
 FbankConfig FbankConfig::from_json(const nlohmann::json& j) {
   FbankConfig c;
   JsonFields f(j, "fbank");

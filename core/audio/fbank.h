@@ -78,7 +78,11 @@ struct FbankConfig {
 
   void Validate() const;  // throws ConfigError naming the key
   nlohmann::json to_json() const;
-  static FbankConfig from_json(const nlohmann::json& j);  // validated
+  // A saved front end (model and checkpoint metadata): a key it lacks predates the key (see
+  // mel_floor). validated.
+  static FbankConfig from_json(const nlohmann::json& j);
+  // A user's settings (a training config's "fbank" block): missing keys take today's defaults.
+  static FbankConfig from_settings_json(const nlohmann::json& j);
   bool operator==(const FbankConfig&) const = default;
 };
 

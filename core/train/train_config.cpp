@@ -120,7 +120,7 @@ void TrainConfig::apply_fine_tune_defaults(const nlohmann::json& given) {
 }
 
 nlohmann::json TrainConfig::to_json() const {
-  return {
+  nlohmann::json j = {
       {"data", data},
       {"run", run},
       {"init_from", init_from},
@@ -170,6 +170,8 @@ nlohmann::json TrainConfig::to_json() const {
         {"prune_every", gmp.prune_every},
         {"granularity", gmp.granularity}}},
   };
+  if (fbank) j["fbank"] = fbank->to_json();  // only when set: older run.json files stay equal
+  return j;
 }
 
 TrainConfig TrainConfig::from_file(const std::string& path, nlohmann::json* given) {
@@ -273,7 +275,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   if (j.contains("preset")) c.model = preset_config(c.preset);
   if (j.contains("model")) c.model = model_of(j.at("model"), c.model);
   nlohmann::json section;  // sections are parsed by their own readers; mark them known
-  for (const char* key : {"model", "wave_augment", "spec_augment", "omni", "gmp"})
+  for (const char* key : {"model", "wave_augment", "spec_augment", "omni", "gmp", "fbank"})
     f.get(key, section);
   std::string mode = to_string(c.mode);
   f.get("mode", mode);
@@ -295,6 +297,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   f.get("max_frames_per_batch", c.max_frames_per_batch);
   f.get("max_batch", c.max_batch);
   f.get("wave_augment_prob", c.wave_augment_prob);
+  if (j.contains("fbank")) c.fbank = FbankConfig::from_settings_json(j.at("fbank"));
   if (j.contains("wave_augment")) c.wave_augment = WaveAugmentConfig::from_json(j.at("wave_augment"));
   if (j.contains("spec_augment")) c.spec_augment = SpecAugmentConfig::from_json(j.at("spec_augment"));
   f.get("use_spec_augment", c.use_spec_augment);

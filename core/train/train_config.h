@@ -16,6 +16,9 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
+#include "core/audio/fbank.h"
 #include "core/audio/spec_augment.h"
 #include "core/audio/wave_augment.h"
 #include "core/model/transducer_config.h"
@@ -109,6 +112,10 @@ struct TrainConfig {
 
   OmniConfig omni;
   GmpConfig gmp;
+  // The front end of a new model ("fbank": {...}, FbankConfig's keys; missing ones take today's
+  // defaults, which are sherpa-onnx's). Unset: the defaults. A resumed run keeps its
+  // checkpoint's and a fine-tune its parent's; setting a different one there is a ConfigError.
+  std::optional<FbankConfig> fbank;
 
   void Validate() const;
   nlohmann::json to_json() const;

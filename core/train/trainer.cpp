@@ -200,9 +200,13 @@ class TrainSession {
     if (opts_.resume) return;
     cfg_.Validate();
     (void)resolve_device(cfg_.device);
+    if (cfg_.fbank) fbank_ = *cfg_.fbank;
     if (cfg_.init_from.empty()) return;
     parent_ = load_parent(cfg_.init_from);
-    fbank_ = parent_->bundle.fbank;  // a fine-tune hears what its parent heard
+    if (cfg_.fbank && !(*cfg_.fbank == parent_->bundle.fbank))
+      throw ConfigError("fbank: a fine-tune hears what its parent heard (" +
+                        parent_->bundle.fbank.to_json().dump() + "); leave fbank out");
+    fbank_ = parent_->bundle.fbank;
     if (!opts_.model_given) {
       // No model asked for: train the parent's (with this run's training-only settings).
       const TransducerConfig asked = cfg_.model;

@@ -20,7 +20,7 @@
 
 namespace omnisparse {
 namespace fs = std::filesystem;
-namespace {
+namespace init_from_test {  // named: the unity build compiles this file with its siblings
 
 TrainConfig micro(const fs::path& run, TrainMode mode, int64_t steps) {
   return test::micro_config(run, mode, steps);
@@ -149,5 +149,42 @@ TEST_F(InitFrom, ACheckpointFileIsAParentToo) {
   EXPECT_NO_THROW(check_parent_compatible(p, p.bundle.config, ""));
 }
 
-}  // namespace
+// The training config's "fbank" block chooses a new model's front end; it is saved with the
+// model, and a fine-tune keeps its parent's (a different one asked for is refused).
+TEST_F(InitFrom, AConfiguredFrontEndIsSavedAndAFineTuneKeepsItsParents) {
+  const TrainConfig parsed = TrainConfig::from_json({{"fbank", {{"snip_edges", true}}}});
+  ASSERT_TRUE(parsed.fbank.has_value());
+  EXPECT_TRUE(parsed.fbank->snip_edges);
+  EXPECT_EQ(parsed.fbank->mel_floor, FbankConfig::kMelFloor);  // today's default, not the legacy one
+  EXPECT_EQ(TrainConfig::from_json(parsed.to_json()).fbank, parsed.fbank);
+  EXPECT_FALSE(TrainConfig().to_json().contains("fbank"));
+  try {
+    TrainConfig::from_json({{"fbank", {{"snip_edge", true}}}});
+    FAIL() << "an unknown fbank key was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("fbank.snip_edge"), std::string::npos) << e.what();
+  }
+
+  TrainConfig kaldi = micro(dir_->path() / "kaldi-front-end", TrainMode::Dense, 2);
+  kaldi.fbank = FbankConfig{};
+  kaldi.fbank->snip_edges = true;
+  kaldi.fbank->mel_floor = 1e-12;
+  train(kaldi);
+  const ParentModel saved = load_parent(kaldi.run);
+  EXPECT_EQ(saved.bundle.fbank, *kaldi.fbank);
+  EXPECT_EQ(load_parent(parent_.string()).bundle.fbank, FbankConfig{});  // none asked: defaults
+
+  TrainConfig child = micro(dir_->path() / "kaldi-child", TrainMode::Omni, 1);
+  child.init_from = kaldi.run;
+  child.fbank = FbankConfig{};
+  try {
+    train(child);
+    FAIL() << "a fine-tune with another front end was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("fbank: a fine-tune hears what its parent heard"),
+              std::string::npos) << e.what();
+  }
+}
+
+}  // namespace init_from_test
 }  // namespace omnisparse
