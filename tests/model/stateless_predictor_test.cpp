@@ -57,7 +57,9 @@ TEST(StatelessPredictor, TokenByTokenWithTheStateEqualsTheWholeSequence) {
     // LSTM state (decoders narrow and concatenate states along dimension 1).
     ASSERT_EQ(whole.state.h.sizes(), (std::vector<int64_t>{1, 2, ctx - 1}));
     EXPECT_TRUE(whole.state.h.equal(step.state.h));
-    if (ctx > 1) EXPECT_EQ(whole.state.h[0][1][ctx - 2].item<int64_t>(), 4);
+    if (ctx > 1) {
+      EXPECT_EQ(whole.state.h[0][1][ctx - 2].item<int64_t>(), 4);
+    }
     EXPECT_EQ(whole.state.c.numel(), 0);
   }
 }

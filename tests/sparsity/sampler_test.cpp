@@ -237,7 +237,9 @@ TEST(MemberSampler, IdenticalMembersRunOnceAndDenseComesFirst) {
     std::set<std::string> ids;
     for (size_t j = 0; j < batch.size(); ++j) {
       EXPECT_TRUE(ids.insert(batch[j].id()).second) << "member drawn twice trains twice";
-      if (batch[j].is_dense()) EXPECT_EQ(j, 0u) << "the dense member (the teacher) runs first";
+      if (batch[j].is_dense()) {
+        EXPECT_EQ(j, 0u) << "the dense member (the teacher) runs first";
+      }
     }
   }
 }
