@@ -2,7 +2,7 @@
 // synthesise the corpus, train a dense model, fine-tune an omni supernet from it (the recipe of
 // experiments/omni_vs_individual), sweep the supernet's ladder and search per-layer configs on
 // dev, prune the dense phase one-shot at the same levels, write results.h5 and the front plot,
-// print the front beside the one-shot floor.
+// print every ladder member and the front beside the one-shot floor.
 //
 //   DIR/corpus/     the synthetic corpus (skipped when DIR/corpus/corpus.json exists)
 //   DIR/dense/      the dense phase's run directory (its results.h5 holds the one-shot rows)
@@ -13,6 +13,7 @@
 // spawned. Ctrl-C during training stops at the next step with a checkpoint; running the demo
 // again resumes. Full: 3000 `commands` utterances, 10 + 5 training minutes (~17 min in all on 2
 // cores); --quick: 600 `digits` utterances, 2.8 + 1.4 minutes (~4.5 minutes in all).
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -255,6 +256,26 @@ std::optional<SubnetResult> oneshot_at(const ParetoJobReport& oneshot, const Sub
   return best;
 }
 
+// What the demo compares with the one-shot floor: every uniform member of the ladder (dense
+// first, on the front or not) and every other front point, largest first.
+std::vector<SubnetResult> comparison_rows(const ParetoJobReport& r) {
+  std::vector<SubnetResult> rows;
+  const ResultsStore store = ResultsStore::open_read_only(r.results);
+  for (const SubnetResult& s : store.all()) {
+    if (!s.evals.count(r.set)) continue;
+    const bool on_front = std::any_of(r.front.begin(), r.front.end(),
+                                      [&](const SubnetResult& f) { return f.id == s.id; });
+    if (s.source == "sweep" || on_front) {
+      rows.push_back(s);
+      rows.back().pareto = on_front;
+    }
+  }
+  std::sort(rows.begin(), rows.end(), [](const SubnetResult& x, const SubnetResult& y) {
+    return x.nonzero_params > y.nonzero_params;
+  });
+  return rows;
+}
+
 void run_demo(const DemoArgs& a) {
   configure_threads(globals().threads);
   const fs::path dir = a.out;
@@ -287,7 +308,7 @@ void run_demo(const DemoArgs& a) {
   const fs::path plot = dir / "front.png";
   bool plotted = false;
 #ifdef OMNISPARSE_WITH_QT
-  render_front_plot(r, plot);
+  render_front_plot(r, plot, {floor});
   plotted = true;
 #endif
   if (globals().json) {
@@ -296,9 +317,12 @@ void run_demo(const DemoArgs& a) {
     j["run"] = run.string();
     j["dense_run"] = dense.string();
     nlohmann::json cmp = nlohmann::json::array();
-    for (const SubnetResult& s : r.front) {
+    for (const SubnetResult& s : comparison_rows(r)) {
       auto o = oneshot_at(floor, s);
       cmp.push_back({{"id", s.id},
+                     {"label", s.label},
+                     {"nonzero_params", s.nonzero_params},
+                     {"on_front", s.pareto},
                      {"wer", s.evals.at(r.set).wer},
                      {"oneshot_wer", o ? nlohmann::json(o->evals.at(floor.set).wer) : nlohmann::json()},
                      {"oneshot_nonzero_params", o ? nlohmann::json(o->nonzero_params) : nlohmann::json()}});
@@ -309,13 +333,14 @@ void run_demo(const DemoArgs& a) {
     return;
   }
   print_front_table(std::cout, r);
-  std::cout << fmt::format("\nThe front against the dense phase pruned one-shot (no retraining) "
-                           "on the same {} utterances:\n", r.set);
+  std::cout << fmt::format("\nThe supernet's members against the dense phase pruned one-shot (no "
+                           "retraining) on the same {} utterances (* = on the front):\n", r.set);
   std::cout << fmt::format("{:<30} {:>9} {:>12} {:>16}\n", "sub-network", "nnz", "supernet WER",
                            "one-shot WER");
-  for (const SubnetResult& s : r.front) {
+  for (const SubnetResult& s : comparison_rows(r)) {
     auto o = oneshot_at(floor, s);
-    std::string label = s.label.size() > 30 ? s.label.substr(0, 29) + "~" : s.label;
+    std::string label = (s.pareto ? "* " : "  ") + s.label;
+    if (label.size() > 30) label = label.substr(0, 29) + "~";
     std::cout << fmt::format("{:<30} {:>9} {:>11.1f}% {:>16}\n", label, s.nonzero_params,
                              100 * s.evals.at(r.set).wer,
                              o ? fmt::format("{:.1f}% ({})", 100 * o->evals.at(floor.set).wer,

@@ -132,7 +132,43 @@ nlohmann::json report_json(const ParetoJobReport& r) {
           {"training_cost", r.cost.to_json()}};
 }
 
-void render_front_plot(const ParetoJobReport& r, const std::filesystem::path& out) {
+#ifdef OMNISPARSE_WITH_QT
+namespace {
+// Every row of rep.results scored on `set`; named after the run directory, "(one-shot)" added
+// when every row is the one-shot pruning of a dense run.
+widgets::ParetoSeries plot_series(const ParetoJobReport& rep, const std::string& set) {
+  const ResultsStore store = ResultsStore::open_read_only(rep.results);
+  widgets::ParetoSeries series;
+  series.name = QString::fromStdString(rep.results.parent_path().filename().string());
+  bool all_oneshot = true;
+  for (const SubnetResult& s : store.all()) {
+    const double wer = wer_on(s, set);
+    if (std::isnan(wer)) continue;
+    all_oneshot = all_oneshot && s.source == "oneshot";
+    widgets::SubnetRow row;
+    row.id = QString::fromStdString(s.id);
+    row.source = QString::fromStdString(s.source);
+    row.label = QString::fromStdString(s.label);
+    row.nnz = s.nonzero_params;
+    row.total_params = s.total_params;
+    row.bytes_dense = s.bytes_dense;
+    row.bytes_sparse = s.bytes_sparse;
+    row.wer = wer;
+    row.cer = wer_on(s, set, true);
+    row.rtf = s.rtf;
+    row.latency_ms = s.latency_ms;
+    row.pareto = s.pareto;
+    for (float v : s.sparsity) row.levels.push_back(v);
+    series.rows.push_back(row);
+  }
+  if (all_oneshot && !series.rows.empty()) series.name += " (one-shot)";
+  return series;
+}
+}  // namespace
+#endif
+
+void render_front_plot(const ParetoJobReport& r, const std::filesystem::path& out,
+                       const std::vector<ParetoJobReport>& overlays) {
 #ifdef OMNISPARSE_WITH_QT
   // Offscreen before the QApplication exists: no display needed, same drawing as the GUI.
   setenv("QT_QPA_PLATFORM", "offscreen", 1);
@@ -147,35 +183,16 @@ void render_front_plot(const ParetoJobReport& r, const std::filesystem::path& ou
       });
   static QApplication* app = QApplication::instance() ? nullptr : new QApplication(argc, argv);
   (void)app;
-  const ResultsStore store = ResultsStore::open_read_only(r.results);
-  widgets::ParetoSeries series;
-  series.name = QString::fromStdString(r.results.parent_path().filename().string());
-  for (const SubnetResult& s : store.all()) {
-    const double wer = wer_on(s, r.set);
-    if (std::isnan(wer)) continue;
-    widgets::SubnetRow row;
-    row.id = QString::fromStdString(s.id);
-    row.source = QString::fromStdString(s.source);
-    row.label = QString::fromStdString(s.label);
-    row.nnz = s.nonzero_params;
-    row.total_params = s.total_params;
-    row.bytes_dense = s.bytes_dense;
-    row.bytes_sparse = s.bytes_sparse;
-    row.wer = wer;
-    row.cer = wer_on(s, r.set, true);
-    row.rtf = s.rtf;
-    row.latency_ms = s.latency_ms;
-    row.pareto = s.pareto;
-    for (float v : s.sparsity) row.levels.push_back(v);
-    series.rows.push_back(row);
-  }
+  QVector<widgets::ParetoSeries> series{plot_series(r, r.set)};
+  for (const ParetoJobReport& o : overlays) series.push_back(plot_series(o, r.set));
   QString err;
   const QString title = QString("WER on %1 vs non-zero parameters").arg(QString::fromStdString(r.set));
-  if (!widgets::render_pareto({series}, QString::fromStdString(out.string()), QSize(1000, 650),
+  if (!widgets::render_pareto(series, QString::fromStdString(out.string()), QSize(1000, 650),
                               &err, title))
     throw IoError(out, err.toStdString());
 #else
   (void)r;
+  (void)overlays;
   throw InvalidArgument("cannot write " + out.string() +
                         ": this omnisparse was built headless (without Qt); plots need the Qt build");
 #endif

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <ostream>
+#include <vector>
 
 #include "core/eval/pareto_job.h"
 
@@ -17,8 +18,10 @@ void print_front_table(std::ostream& out, const ParetoJobReport& r);
 
 nlohmann::json report_json(const ParetoJobReport& r);
 
-// Every row of r.results on r.set, front highlighted, to a .png or .pdf. Creates an offscreen
-// QApplication when there is none. A headless build (no Qt): InvalidArgument saying so.
-void render_front_plot(const ParetoJobReport& r, const std::filesystem::path& out);
+// Every row of r.results on r.set, front highlighted, to a .png or .pdf; each overlay's rows on
+// r.set as another series (the demo's one-shot floor). Creates an offscreen QApplication when
+// there is none. A headless build (no Qt): InvalidArgument saying so.
+void render_front_plot(const ParetoJobReport& r, const std::filesystem::path& out,
+                       const std::vector<ParetoJobReport>& overlays = {});
 
 }  // namespace omnisparse::cli

@@ -40,7 +40,12 @@ TEST(Demo, QuickTrainsADensePhaseThenASupernetFromItAndComparesWithOneShot) {
   const nlohmann::json cost = nlohmann::json::parse(front.training_cost());
   EXPECT_EQ(cost.at("total_passes").get<int64_t>(),
             cost.at("passes").get<int64_t>() + cost.at("parent_passes").get<int64_t>());
-  EXPECT_NE(r.out.find("one-shot WER"), std::string::npos) << r.out;
+  ASSERT_NE(r.out.find("one-shot WER"), std::string::npos) << r.out;
+  // Every ladder member is compared with the floor, the dense one first, on the front or not.
+  const std::string cmp = r.out.substr(r.out.find("one-shot WER"));
+  ASSERT_NE(cmp.find("uniform 0.00"), std::string::npos) << cmp;
+  EXPECT_LT(cmp.find("uniform 0.00"), cmp.find("uniform 0.50")) << cmp;
+  EXPECT_LT(cmp.find("uniform 0.50"), cmp.find("uniform 0.90")) << cmp;
   EXPECT_NE(r.out.find("training cost:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("with the parent"), std::string::npos) << r.out;
 }
