@@ -196,10 +196,13 @@ std::vector<std::string> sherpa_feature_differences(const FbankConfig& f) {
   num("dither", f.dither, 0.0);
   if (!f.remove_dc_offset) d.push_back("remove_dc_offset false (sherpa-onnx: true)");
   if (f.mel_floor != FbankConfig::kMelFloor) {  // e.g. Kaldi's, on the int16 scale
+    const double gap = std::log(FbankConfig::kMelFloor / f.mel_floor);
     d.push_back(fmt::format("mel_floor {:g} on the [-1, 1] scale (sherpa-onnx: FLT_EPSILON = {:g}, "
-                            "{:.1f} higher in the log): quiet bands it clips, ours resolve",
-                            f.mel_floor, FbankConfig::kMelFloor,
-                            std::log(FbankConfig::kMelFloor / f.mel_floor)));
+                            "{:.1f} {} in the log): {}",
+                            f.mel_floor, FbankConfig::kMelFloor, std::abs(gap),
+                            gap > 0 ? "higher" : "lower",
+                            gap > 0 ? "quiet bands it clips, ours resolve"
+                                    : "quiet bands ours clip, it resolves"));
   }
   if (f.snip_edges) {
     d.push_back("snip_edges true (sherpa-onnx: false): its frames start 2.5 ms later, so every "

@@ -342,7 +342,15 @@ TEST(SherpaExport, DirectoryIsWrittenAtOnceAndAnExistingOneIsReplacedOnlyWithFor
   const auto differences = sherpa_feature_differences(old);
   ASSERT_EQ(differences.size(), 2u);
   EXPECT_NE(differences[0].find("mel_floor"), std::string::npos) << differences[0];
+  // Kaldi's floor is FLT_EPSILON on the int16 scale: ln(32768^2) = 20.8 below sherpa-onnx's.
+  EXPECT_NE(differences[0].find("20.8 higher in the log): quiet bands it clips"), std::string::npos)
+      << differences[0];
   EXPECT_NE(differences[1].find("snip_edges"), std::string::npos) << differences[1];
+  FbankConfig above = rm.bundle.fbank;  // a floor above sherpa-onnx's clips what it resolves
+  above.mel_floor = 1e-4;
+  ASSERT_EQ(sherpa_feature_differences(above).size(), 1u);
+  EXPECT_NE(sherpa_feature_differences(above)[0].find("lower in the log): quiet bands ours clip"),
+            std::string::npos) << sherpa_feature_differences(above)[0];
   EXPECT_EQ(r.total_bytes(), static_cast<int64_t>(fs::file_size(dir / "encoder.onnx") +
                                                   fs::file_size(dir / "decoder.onnx") +
                                                   fs::file_size(dir / "joiner.onnx") +
