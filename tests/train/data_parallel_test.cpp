@@ -94,14 +94,15 @@ TEST(DataParallel, TwoWorkersOnHalfBatchesReachTheWeightsOfOneOnWholeBatches) {
   ASSERT_EQ(a.size(), b.size());
   // Float sums in another order, through Adam (which scales a near-zero gradient up to lr, so a
   // few elements fed by nearly constant feature bands can differ by a good part of lr): so every
-  // tensor within 2 % of how far training moved it, in norm (summing whole-batch gradients
-  // wrongly, e.g. without the shares, puts tensors 25-50 % of their movement apart).
+  // tensor within 0.5 % of how far training moved it, in norm. Measured here: at most 0.1 %;
+  // with each rank's gradient not scaled by its share of the batch (twice the right gradient,
+  // which Adam's scale invariance nearly hides) 0.3-8 %, median 2.6 %.
   double moved = 0;
   for (auto& [name, w] : a) {
     ASSERT_TRUE(b.count(name)) << name;
     const double diff = (w - b[name]).norm().item<double>();
     const double move = (w - p[name]).norm().item<double>();
-    EXPECT_LE(diff, 0.02 * move + 1e-7) << name << ": difference " << diff << ", moved " << move;
+    EXPECT_LE(diff, 0.005 * move + 1e-7) << name << ": difference " << diff << ", moved " << move;
     moved = std::max(moved, (w - p[name]).abs().max().item<double>());
   }
   EXPECT_GT(moved, 1e-3) << "training did not change the weights: the comparison proves nothing";
