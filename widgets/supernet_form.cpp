@@ -11,7 +11,7 @@ namespace {
 
 // OmniConfig's defaults.
 constexpr int kMembers = 1;
-constexpr double kPDense = 0.2, kFreezeAt = 0.5, kDistill = 0.0;
+constexpr double kPDense = 0.2, kFreezeAt = 0.5, kDistill = 0.0, kSharedGrad = 1.0;
 const char* const kDistribution = "levels";
 
 QDoubleSpinBox* spin(QWidget* parent, const char* name, double max, double step, double value,
@@ -60,6 +60,10 @@ SupernetForm::SupernetForm(QWidget* parent) : QGroupBox("Supernet (omni mode)", 
   freeze_at_ = spin(this, "freeze_at", 1.0, 0.05, kFreezeAt,
                     "Progress (0..1) after which the masks never change again: the last part of\n"
                     "the run trains exactly the masks that are evaluated and exported");
+  shared_grad_ = spin(this, "shared_grad", 1.0, 0.05, kSharedGrad,
+                      "After the freeze point: factor on a member's gradient into the weights the\n"
+                      "next sparser level also keeps (1 = plain shared training; 0 = each member\n"
+                      "trains only the weights it adds, the sparsest its whole mask)");
 
   auto* form = new QFormLayout(this);
   form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
@@ -68,6 +72,7 @@ SupernetForm::SupernetForm(QWidget* parent) : QGroupBox("Supernet (omni mode)", 
   form->addRow("Dense probability", p_dense_);
   form->addRow("Distillation", distill_);
   form->addRow("Freeze masks at", freeze_at_);
+  form->addRow("Shared-core gradient", shared_grad_);
   connect(distribution_, &QComboBox::currentIndexChanged, this, &SupernetForm::updateLimits);
   updateLimits();
 }
@@ -89,6 +94,7 @@ void SupernetForm::loadConfig(const QJsonObject& o) {
   p_dense_->setValue(o.value("p_dense").toDouble(kPDense));
   distill_->setValue(o.value("distill_weight").toDouble(kDistill));
   freeze_at_->setValue(o.value("freeze_at").toDouble(legacy ? 1.0 : kFreezeAt));
+  shared_grad_->setValue(o.value("shared_grad").toDouble(kSharedGrad));
 }
 
 QStringList SupernetForm::trainArguments() const {
@@ -96,7 +102,8 @@ QStringList SupernetForm::trainArguments() const {
           "--distribution", distribution_->currentData().toString(),
           "--p-dense",   QString::number(p_dense_->value()),
           "--distill",   QString::number(distill_->value()),
-          "--freeze-at", QString::number(freeze_at_->value())};
+          "--freeze-at", QString::number(freeze_at_->value()),
+          "--shared-grad", QString::number(shared_grad_->value())};
 }
 
 }  // namespace omnisparse::widgets

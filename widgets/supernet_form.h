@@ -1,6 +1,6 @@
 // The supernet's settings in the training form (omni mode): members trained per step, the rule
-// that draws them, the dense probability, the distillation weight and the point where the masks
-// freeze; shown with the core's defaults (core/train/train_config.h, OmniConfig), filled from a
+// that draws them, the dense probability, the distillation weight, the point where the masks
+// freeze and the factor on gradients into the weights smaller members share after it; shown with the core's defaults (core/train/train_config.h, OmniConfig), filled from a
 // run.json config and turned into `omnisparse train` flags. The sandwich rule trains the dense
 // and the sparsest member every step, so it keeps k >= 2 (the core refuses less) and greys out
 // the dense probability it does not use.
@@ -29,7 +29,7 @@ class SupernetForm : public QGroupBox {
   // run.json's config "omni" object; a key it does not name shows the core's default (older
   // configs: "k" members by the sandwich rule, refreshed to the end).
   void loadConfig(const QJsonObject& omni);
-  // --members K --distribution D --p-dense P --distill W --freeze-at F
+  // --members K --distribution D --p-dense P --distill W --freeze-at F --shared-grad G
   QStringList trainArguments() const;
 
  private:
@@ -37,7 +37,7 @@ class SupernetForm : public QGroupBox {
 
   QSpinBox* members_;
   QComboBox* distribution_;
-  QDoubleSpinBox *p_dense_, *distill_, *freeze_at_;
+  QDoubleSpinBox *p_dense_, *distill_, *freeze_at_, *shared_grad_;
 };
 
 }  // namespace omnisparse::widgets

@@ -28,7 +28,8 @@ extern "C" void on_stop_signal(int) { g_stop = true; }
 
 struct TrainArgs {
   std::string data, run, config_file, preset, mode, device, init_from, distribution, predictor;
-  double target_sparsity = -1, minutes = -1, freeze_at = -1, distill = -1, p_dense = -1;
+  double target_sparsity = -1, minutes = -1, freeze_at = -1, distill = -1, p_dense = -1,
+         shared_grad = -1;
   int members = -1;
   std::string workers = "auto", master;
   int nnodes = 1, node_rank = 0;
@@ -59,6 +60,7 @@ TrainConfig config_of(const TrainArgs& a, bool* names_model) {
   if (a.p_dense >= 0) cfg.omni.p_dense = a.p_dense;
   if (a.freeze_at >= 0) cfg.omni.freeze_at = a.freeze_at;
   if (a.distill >= 0) cfg.omni.distill_weight = a.distill;
+  if (a.shared_grad >= 0) cfg.omni.shared_grad = a.shared_grad;
   if (a.steps >= 0) cfg.steps = a.steps;
   if (a.minutes >= 0) cfg.minutes = a.minutes;
   if (a.steps >= 0 && a.minutes < 0) cfg.minutes = 0;
@@ -181,6 +183,11 @@ static void train_command(CLI::App& root) {
                 "omni: progress after which the masks never change (default 0.5)");
   c->add_option("--distill", a->distill,
                 "omni: weight of distillation from the dense member's CTC posteriors (default 0)");
+  c->add_option("--shared-grad", a->shared_grad,
+                "omni: after the freeze point, factor on a member's gradient into the weights "
+                "the next sparser level also keeps (default 1; 0: each member trains only its "
+                "own ring)")
+      ->check(CLI::Range(0.0, 1.0));
   c->add_option("--steps", a->steps, "Optimiser steps for the whole run (default 2000)")
       ->check(CLI::PositiveNumber);
   c->add_option("--minutes", a->minutes, "Training minutes for the whole run (instead of --steps)")

@@ -92,6 +92,7 @@ void TrainConfig::Validate() const {
   require(fraction(omni.freeze_at), "omni.freeze_at", "must be in [0, 1]");
   require(std::isfinite(omni.distill_weight) && omni.distill_weight >= 0, "omni.distill_weight",
           "must be >= 0");
+  require(fraction(omni.shared_grad), "omni.shared_grad", "must be in [0, 1]");
   require(omni.distill_weight == 0 || model.ctc_weight > 0, "omni.distill_weight",
           "needs the CTC head (model.ctc_weight > 0): the dense member's CTC posteriors are the "
           "teacher");
@@ -161,6 +162,7 @@ nlohmann::json TrainConfig::to_json() const {
         {"refresh_every", omni.refresh_every},
         {"freeze_at", omni.freeze_at},
         {"distill_weight", omni.distill_weight},
+        {"shared_grad", omni.shared_grad},
         {"granularity", omni.granularity},
         {"ladder", omni.ladder}}},
       {"gmp",
@@ -248,6 +250,7 @@ void read_omni(const nlohmann::json& oj, OmniConfig& omni) {
   o.get("refresh_every", omni.refresh_every);
   o.get("freeze_at", omni.freeze_at);
   o.get("distill_weight", omni.distill_weight);
+  o.get("shared_grad", omni.shared_grad);
   o.get("granularity", omni.granularity);
   o.get("ladder", omni.ladder);
   o.finish();

@@ -52,6 +52,11 @@ struct OmniConfig {
   double freeze_at = 0.5;             // progress after which the ranks never change again
   double distill_weight = 0.0;        // weight of KL(dense CTC posteriors || member's), sparse
                                       // members only; 0 = off
+  double shared_grad = 1.0;           // after freeze_at: factor on a member's gradient into the
+                                      // weights the next sparser ladder level also keeps (the
+                                      // core every smaller member shares); 0: each member
+                                      // trains only the weights it adds to that core, the
+                                      // sparsest its whole mask
   std::string granularity = "unstructured";        // or block1x4, block4x4, nm4, ...
   std::vector<double> ladder = {0, 0.5, 0.7, 0.8, 0.9};
 

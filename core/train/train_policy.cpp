@@ -89,6 +89,23 @@ class OmniPolicy final : public TrainPolicy {
     return out;
   }
 
+  std::optional<SubnetConfig> shared_core(const SubnetConfig& member) const override {
+    if (cfg_.shared_grad >= 1.0 || !ranks_.frozen()) return std::nullopt;
+    std::vector<double> core(member.levels.size(), 0.0);
+    bool any = false;
+    for (size_t i = 0; i < core.size(); ++i) {
+      for (double level : cfg_.ladder) {  // ascending (validated)
+        if (level > member.levels[i] + 1e-9) {
+          core[i] = level;
+          any = true;
+          break;
+        }
+      }
+    }
+    if (!any) return std::nullopt;
+    return SubnetConfig::Explicit(member.names, std::move(core));
+  }
+
   // The ranks stay as they were last refreshed (at the freeze point at the latest): the masks
   // that were trained are the masks that ship. Only a run that never reached a sparse step gets
   // its ranks here.

@@ -42,6 +42,15 @@ class TrainPolicy {
   // were kept before the refresh}, "frozen": bool}, once; nullopt otherwise.
   virtual std::optional<nlohmann::json> take_mask_event() { return std::nullopt; }
 
+  // While a member's gradient into the weights that smaller members share is scaled
+  // (omni.shared_grad < 1, after the freeze point): the config whose masks mark those weights,
+  // each layer at the next sparser ladder level than the member's (0 where the member is at the
+  // top: no shared core there). nullopt otherwise.
+  virtual std::optional<SubnetConfig> shared_core(const SubnetConfig& member) const {
+    (void)member;
+    return std::nullopt;
+  }
+
   // The ranks that turn a config into masks (empty for dense).
   virtual const RankSet* ranks() const { return nullptr; }
   virtual RankSet* mutable_ranks() { return nullptr; }

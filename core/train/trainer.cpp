@@ -471,6 +471,7 @@ class TrainSession {
         ++st_.passes;  // a forward-only pass, counted like any other
         ++st_.teacher_passes;
       }
+      const std::optional<SharedCore> core = shared_core_of(sc);
       if (sc.is_dense()) clear_masks(layers_);
       else policy_->ranks()->apply(layers_, sc);
       BatchLoss parts = batch_loss(bundle_.model, batch, device_, ctc_only, distill > 0);
@@ -478,9 +479,44 @@ class TrainSession {
       if (distill > 0 && sc.is_dense()) teacher = parts.ctc_lp.detach();
       if (distill_this) loss = loss + distill * ctc_distill_kl(parts.ctc_lp, teacher, parts.ctc_lens);
       (loss * (share / static_cast<double>(plan.size()))).backward();
+      if (core) scale_shared_grad(*core);
       step_loss += loss.item<double>() / plan.size();
     }
     return step_loss;
+  }
+
+  // omni.shared_grad: the masks of the weights a member shares with every smaller member (its
+  // next sparser level), and the gradient accumulated before the member's backward pass.
+  struct SharedCore {
+    std::vector<torch::Tensor> mask;    // per prunable layer; undefined: no core in that layer
+    std::vector<torch::Tensor> before;  // per prunable layer; undefined: no gradient yet
+  };
+
+  std::optional<SharedCore> shared_core_of(const SubnetConfig& member) {
+    const std::optional<SubnetConfig> core = policy_->shared_core(member);
+    if (!core) return std::nullopt;
+    policy_->ranks()->apply(layers_, *core);
+    SharedCore c;
+    for (const PrunableLayer& l : layers_) {
+      c.mask.push_back(l.mask->defined() ? l.mask->clone() : torch::Tensor());
+      const torch::Tensor& g = l.weight.grad();
+      c.before.push_back(g.defined() ? g.clone() : torch::Tensor());
+    }
+    return c;
+  }
+
+  // Multiplies this member's part of each prunable gradient (now minus before) by
+  // omni.shared_grad where the core mask keeps the weight.
+  void scale_shared_grad(const SharedCore& core) {
+    torch::NoGradGuard no_grad;
+    const double f = cfg_.omni.shared_grad;
+    for (size_t i = 0; i < layers_.size(); ++i) {
+      torch::Tensor g = layers_[i].weight.mutable_grad();
+      if (!core.mask[i].defined() || !g.defined()) continue;
+      const torch::Tensor keep = 1.0 - (1.0 - f) * core.mask[i];
+      if (core.before[i].defined()) g.copy_(core.before[i] + (g - core.before[i]) * keep);
+      else g.mul_(keep);
+    }
   }
 
   struct SyncResult {

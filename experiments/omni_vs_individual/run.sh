@@ -47,6 +47,7 @@ omni_block() {
     omni-levels-w-distill) echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"distill_weight\": 1.0}" ;;
     omni-levels-w-p1)    echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"p_dense\": 0.1}" ;;
     omni-levels-w-p3)    echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"p_dense\": 0.3}" ;;
+    omni-levels-w-sg0)   echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"shared_grad\": 0.0}" ;;
     *) echo "unknown variant $1" >&2; exit 1 ;;
   esac
 }
@@ -72,11 +73,12 @@ train() {
 }
 
 GMP='"gmp": {"start": 0.0, "end": 0.5}'
-# One fine-tune from D by name: a supernet variant, or gmp-<target>[-seed2][-lrN].
+# One run by name: D itself, a supernet variant, or gmp-<target>[-seed2][-lrN] from D.
 run_named() {
   local name=$1 ft
   ft=$(fine_tune "$name")
   case $name in
+    D) train D dense "$D_STEPS" '{"ctc_warmup": 0.4}' ;;  # alone: the workers the machine has
     gmp-*)
       local t=${name#gmp-}; t=${t%%-*}
       local seed=""; [[ $name == *-seed2* ]] && seed=', "seed": 2'
@@ -85,12 +87,12 @@ run_named() {
   esac
 }
 
-if [ -n "${ONLY:-}" ]; then  # ONLY="name ...": train just these runs from D, one after another
+if [ -n "${ONLY:-}" ]; then  # ONLY="name ...": train just these runs (D first, if named), in order
   for v in $ONLY; do run_named "$v"; done
   exit 0
 fi
 if [ -z "${EVAL_ONLY:-}" ]; then
-  train D dense "$D_STEPS" '{"ctc_warmup": 0.4}'  # alone: the workers the machine has
+  run_named D
   read -r -a T <<< "$TARGETS"
   read -r -a V <<< "$VARIANTS"
   # Two lanes at once: one worker each.

@@ -198,6 +198,7 @@ TEST(TrainingPanel, ParentAndSupernetFieldsBecomeTrainFlags) {
   f.field<QDoubleSpinBox>("p_dense")->setValue(0.35);
   f.field<QDoubleSpinBox>("distill_weight")->setValue(0.5);
   f.field<QDoubleSpinBox>("freeze_at")->setValue(0.7);
+  f.field<QDoubleSpinBox>("shared_grad")->setValue(0.25);
   const QStringList a = f.panel.trainArguments(false);
   EXPECT_EQ(flag_value(a, "--init-from"), "/runs/dense-15min");
   EXPECT_EQ(flag_value(a, "--members"), "3");
@@ -205,6 +206,7 @@ TEST(TrainingPanel, ParentAndSupernetFieldsBecomeTrainFlags) {
   EXPECT_EQ(flag_value(a, "--p-dense"), "0.35");
   EXPECT_EQ(flag_value(a, "--distill"), "0.5");
   EXPECT_EQ(flag_value(a, "--freeze-at"), "0.7");
+  EXPECT_EQ(flag_value(a, "--shared-grad"), "0.25");
   EXPECT_GT(a.indexOf("--members"), a.indexOf("train"));  // subcommand flags after "train"
 
   // The supernet flags belong to omni mode; the parent to every mode.
@@ -212,7 +214,8 @@ TEST(TrainingPanel, ParentAndSupernetFieldsBecomeTrainFlags) {
     f.setMode(mode);
     const QStringList b = f.panel.trainArguments(false);
     EXPECT_EQ(flag_value(b, "--init-from"), "/runs/dense-15min") << mode.toStdString();
-    for (const char* flag : {"--members", "--distribution", "--p-dense", "--distill", "--freeze-at"})
+    for (const char* flag :
+         {"--members", "--distribution", "--p-dense", "--distill", "--freeze-at", "--shared-grad"})
       EXPECT_FALSE(b.contains(flag)) << mode.toStdString() << " " << flag;
   }
   f.field<QLineEdit>("init_from")->clear();
@@ -229,6 +232,7 @@ TEST(TrainingPanel, DefaultsAreTheCoreDefaults) {
   EXPECT_EQ(flag_value(a, "--p-dense"), "0.2");
   EXPECT_EQ(flag_value(a, "--distill"), "0");
   EXPECT_EQ(flag_value(a, "--freeze-at"), "0.5");
+  EXPECT_EQ(flag_value(a, "--shared-grad"), "1");
   EXPECT_FALSE(a.contains("--init-from"));
 }
 

@@ -1,0 +1,129 @@
+// omni.shared_grad: after the freeze point a member's gradient into the weights that the next
+// sparser ladder level also keeps is scaled (0: each member trains only the weights it adds to
+// that core, the sparsest member its whole mask). The policy names the core; a real training
+// run shows that with factor 0 the dense member never moves the core, and with factor 1 it does.
+#include <gtest/gtest.h>
+
+#include <torch/torch.h>
+
+#include "core/io/checkpoint.h"
+#include "core/io/run_dir.h"
+#include "core/model/transducer.h"
+#include "core/sparsity/layer_spec.h"
+#include "core/train/train_policy.h"
+#include "core/train/trainer.h"
+#include "tests/sparsity/sparsity_test_util.h"
+#include "tests/test_support.h"
+#include "tests/train/micro_run.h"
+
+namespace omnisparse {
+namespace fs = std::filesystem;
+namespace shared_grad_test {  // named: the unity build compiles this file with its siblings
+
+TEST(SharedGrad, TheCoreIsTheNextSparserLevelPerLayerAndOnlyAfterTheFreeze) {
+  const PrunableLayers layers = test::make_layers(3);  // 4 layers
+  TrainConfig cfg;
+  cfg.mode = TrainMode::Omni;
+  cfg.steps = 100;
+  cfg.omni.ramp_end = 0.0;
+  cfg.omni.freeze_at = 0.5;
+  cfg.omni.shared_grad = 0.25;
+  auto policy = make_policy(cfg, specs_of(layers));
+  const SubnetConfig dense = SubnetConfig::Uniform(specs_of(layers), 0.0);
+  (void)policy->plan(0, 0.0, layers);
+  EXPECT_FALSE(policy->shared_core(dense).has_value()) << "masks still move: no fixed core yet";
+  (void)policy->plan(50, 0.5, layers);  // freezes
+  ASSERT_TRUE(policy->ranks()->frozen());
+
+  const auto core_dense = policy->shared_core(dense);
+  ASSERT_TRUE(core_dense.has_value());
+  EXPECT_EQ(core_dense->levels, std::vector<double>({0.5, 0.5, 0.5, 0.5}));
+  const SubnetConfig mixed = SubnetConfig::Explicit(dense.names, {0.7, 0.9, 0.0, 0.5});
+  const auto core_mixed = policy->shared_core(mixed);
+  ASSERT_TRUE(core_mixed.has_value());
+  EXPECT_EQ(core_mixed->levels, std::vector<double>({0.8, 0.0, 0.5, 0.7}));  // 0.9: no core
+  EXPECT_FALSE(policy->shared_core(SubnetConfig::Uniform(specs_of(layers), 0.9)).has_value())
+      << "the sparsest member trains its whole mask";
+
+  cfg.omni.shared_grad = 1.0;  // plain shared training: never a core
+  auto plain = make_policy(cfg, specs_of(layers));
+  (void)plain->plan(50, 0.5, layers);
+  EXPECT_FALSE(plain->shared_core(dense).has_value());
+}
+
+// The prunable matrices of a trained run by parameter name, read from its last checkpoint.
+std::map<std::string, at::Tensor> prunable_weights(const fs::path& run, const TrainConfig& cfg) {
+  Transducer model(cfg.model);
+  const PrunableLayers layers = model->prunable_layers();
+  auto ck = load_latest_checkpoint(RunDir::open(run));
+  std::map<std::string, at::Tensor> by_name;
+  for (auto& [k, v] : ck->second.weights) by_name[k] = v;
+  std::map<std::string, at::Tensor> out;
+  for (const auto& p : model->named_parameters())
+    for (const PrunableLayer& l : layers)
+      if (l.weight.is_same(p.value())) out[p.key()] = by_name.at("model." + p.key());
+  return out;
+}
+
+TrainSummary train(const TrainConfig& c) {
+  TrainerOptions o;
+  o.progress_bar = false;
+  return Trainer(c, o).run();
+}
+
+class SharedGradRun : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir("omnisparse-shared-grad");
+    parent_ = dir_->path() / "dense";
+    parent_cfg_ = test::micro_config(parent_, TrainMode::Dense, 3);
+    train(parent_cfg_);
+  }
+  // Only the dense member, from the parent, ranks frozen at the first step, ladder {0, 0.5}.
+  static TrainConfig child(const std::string& name, double shared_grad) {
+    TrainConfig c = test::micro_config(dir_->path() / name, TrainMode::Omni, 4);
+    c.init_from = parent_.string();
+    c.omni.ladder = {0.0, 0.5};
+    c.omni.level_weights.clear();
+    c.omni.ramp_end = 0.0;
+    c.omni.p_dense = 1.0;
+    c.omni.freeze_at = 0.0;
+    c.omni.shared_grad = shared_grad;
+    c.weight_decay = 0.0;
+    return c;
+  }
+  static test::TempDir* dir_;
+  static fs::path parent_;
+  static TrainConfig parent_cfg_;
+};
+test::TempDir* SharedGradRun::dir_ = nullptr;
+fs::path SharedGradRun::parent_;
+TrainConfig SharedGradRun::parent_cfg_;
+
+TEST_F(SharedGradRun, FactorZeroLeavesTheCoreOfTheDenseMemberExactlyAsItWas) {
+  const TrainConfig c = child("sg0", 0.0);
+  train(c);
+  const auto before = prunable_weights(parent_, parent_cfg_), after = prunable_weights(c.run, c);
+  ASSERT_FALSE(before.empty());
+  for (const auto& [name, w0] : before) {
+    const at::Tensor same = after.at(name).eq(w0);
+    // Half the matrix (the 50 % mask of the frozen ranks) untouched, the other half trained...
+    EXPECT_NEAR(same.to(at::kDouble).mean().item<double>(), 0.5, 0.02) << name;
+    // ...and the untouched half is the larger-magnitude half: the core the 50 % member keeps.
+    const at::Tensor mag = w0.abs();
+    const double smallest_kept = mag.masked_select(same).min().item<double>();
+    const double largest_trained = mag.masked_select(same.logical_not()).max().item<double>();
+    EXPECT_GE(smallest_kept, largest_trained) << name;
+  }
+}
+
+TEST_F(SharedGradRun, FactorOneTrainsEveryWeight) {
+  const TrainConfig c = child("sg1", 1.0);
+  train(c);
+  const auto before = prunable_weights(parent_, parent_cfg_), after = prunable_weights(c.run, c);
+  for (const auto& [name, w0] : before)
+    EXPECT_LT(after.at(name).eq(w0).to(at::kDouble).mean().item<double>(), 0.02) << name;
+}
+
+}  // namespace shared_grad_test
+}  // namespace omnisparse
