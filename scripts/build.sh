@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-2}
-# ccache keyed on paths relative to the checkout, so a fresh clone reuses earlier compiles.
+# ccache keyed on paths relative to the checkout. The unity build's generated sources include
+# every source by its absolute path (CMake 3.25), so its compiles hit only in the same checkout.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 # ccache caches compiles that use the precompiled LibTorch header only with these relaxations.
 export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime,pch_external_checksum}
