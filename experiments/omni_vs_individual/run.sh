@@ -12,8 +12,8 @@
 #   2. From D, two lanes on the 2 cores, F passes each unless said otherwise:
 #      gmp-<t> for every target (cubic ramp over the first half, fixed mask after), a second
 #      seed of gmp-0.8 (the seed spread), and the supernet variants in VARIANTS below.
-# Writes RESULTS.md and front.png (the workbench's Pareto panel: supernet, gmp runs, one-shot
-# of D) next to this script; run directories and logs under OUT.
+# Writes RESULTS.md and front.png (the workbench's Pareto panel: supernet, the best gmp run of
+# each level, one-shot of D) next to this script ($RESULTS, $PNG); runs and logs under OUT.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=experiments/omni_vs_individual
@@ -35,6 +35,8 @@ mkdir -p "$OUT"
 VARIANTS=${VARIANTS:-"omni-levels omni-levels-w omni-levels-w6 omni-levels-distill omni-levels-k4 omni-levels-w-f03 omni-levels-w-lr2 omni-levels-w-lr3 omni-levels-lr3 omni-levels-w-lr5 omni-levels-w6-lr3 omni-levels-w-p1-lr3 omni-levels-w-p3-lr5"}
 ACCEPT=${ACCEPT:-omni-levels-w-lr3}   # acceptance also checked for these (the best recipe so far)
 FRONT=${FRONT:-omni-levels-w-lr3}     # the supernet drawn in front.png
+RESULTS=${RESULTS:-$HERE/RESULTS.md}  # the table (F = 3000: RESULTS-f3000.md)
+PNG=${PNG:-$HERE/front.png}           # the plot
 LEVELS='"members_per_step": 1, "distribution": "levels", "p_dense": 0.2, "ramp_end": 0.2, "freeze_at": 0.5'
 omni_block() {
   case ${1%-lr[0-9]} in
@@ -119,11 +121,10 @@ ev() {  # OUTNAME RUN [eval flags...]
 ev D-0 D
 for t in $TARGETS; do
   ev "oneshot-$t" D --oneshot --sparsity "$t"
-  ev "gmp-$t" "gmp-$t" --sparsity "$t"
-done
-ev gmp-0.8-seed2 gmp-0.8-seed2 --sparsity 0.8
-for t in $TARGETS; do  # the gmp learning-rate sweep, where it was trained (ONLY="gmp-0.9-lr2 ...")
-  for lr in lr2 lr3; do [ -f "$OUT/gmp-$t-$lr/done" ] && ev "gmp-$t-$lr" "gmp-$t-$lr" --sparsity "$t"; done
+  for d in "$OUT/gmp-$t" "$OUT/gmp-$t"-*; do  # every gmp run of the level trained to the end
+    [ -f "$d/done" ] || continue
+    ev "$(basename "$d")" "$(basename "$d")" --sparsity "$t"
+  done
 done
 for v in $VARIANTS ${ACCEPT:-}; do
   [ -f "$OUT/$v/done" ] || continue  # trained to the end
@@ -131,16 +132,18 @@ for v in $VARIANTS ${ACCEPT:-}; do
 done
 
 # The same points in each run's results.h5 (set "test") for the overlaid Pareto plot: the
-# supernet FRONT, D's one-shot pruning, the gmp models.
+# supernet FRONT, D's one-shot pruning, the best gmp model of each level.
 "$BIN" -q pareto --run "$OUT/$FRONT" --data "$CORPUS" --set test --levels 0 $TARGETS > /dev/null
 "$BIN" -q pareto --run "$OUT/D" --data "$CORPUS" --set test --oneshot --levels 0 $TARGETS > /dev/null
 RUNS=("$OUT/$FRONT" "$OUT/D")
 for t in $TARGETS; do
-  "$BIN" -q pareto --run "$OUT/gmp-$t" --data "$CORPUS" --set test --levels "$t" > /dev/null
-  RUNS+=("$OUT/gmp-$t")
+  g=$(python3 -c "import json,sys,glob,os; s=[(json.load(open(f))['wer'], os.path.basename(f)[:-5]) for f in glob.glob(sys.argv[1] + '/score/gmp-' + sys.argv[2] + '*.json') if os.path.getsize(f)]; print(min(s)[1] if s else '')" "$OUT" "$t")
+  [ -n "$g" ] || continue
+  "$BIN" -q pareto --run "$OUT/$g" --data "$CORPUS" --set test --levels "$t" > /dev/null
+  RUNS+=("$OUT/$g")
 done
 if [ -x "$WB" ]; then
-  "$WB" --screenshot "$HERE/front.png" --panel pareto "${RUNS[@]}" || echo "screenshot failed" >&2
+  "$WB" --screenshot "$PNG" --panel pareto "${RUNS[@]}" || echo "screenshot failed" >&2
 fi
 
-python3 "$HERE/table.py" "$OUT" "$CORPUS" "$F" "$TARGETS" "$VARIANTS" "${ACCEPT:-}" | tee "$HERE/RESULTS.md"
+python3 "$HERE/table.py" "$OUT" "$CORPUS" "$F" "$TARGETS" "$VARIANTS" "${ACCEPT:-}" | tee "$RESULTS"

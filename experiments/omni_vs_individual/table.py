@@ -59,10 +59,21 @@ def cell(r, nnz=True):
 
 
 d_passes, d_steps, d_wall, _, _ = cost("D")
-spread = None
-if score("gmp-0.8") and score("gmp-0.8-seed2"):
-    spread = abs(wer(score("gmp-0.8")) - wer(score("gmp-0.8-seed2")))
+# The seed spread: every gmp run with a second seed (gmp-T[-lrN] and gmp-T-seed2[-lrN]).
+pairs = []
+for p in sorted((out / "score").glob("gmp-*-seed2*.json")):
+    twin = p.stem.replace("-seed2", "")
+    if score(p.stem) and score(twin):
+        pairs.append((twin, wer(score(twin)), wer(score(p.stem))))
+spread = max((abs(a - b) for _, a, b in pairs), default=None)
 allowed = max(2.0, spread or 0.0)
+
+
+def best_gmp(t):
+    """The best gmp model of level t over the learning rates trained: (WER, name)."""
+    runs = [(wer(score(f"gmp-{t}{sfx}")), f"gmp-{t}{sfx}") for sfx, _ in LRS if score(f"gmp-{t}{sfx}")]
+    return min(runs) if runs else (None, None)
+
 
 print("# Omni-sparsity supernet vs individually pruned models, from one dense parent\n")
 print(f"- data: built-in synthetic `commands` corpus (`{corpus}`, 3000 utterances, seed 1); scores "
@@ -77,7 +88,7 @@ print(f"- every fine-tune from D: {F} optimiser steps, peak lr 1e-3 (cosine to 1
 print(f"- machine: {cpu}, 1 torch thread per run, two runs at a time on the 2-core VM")
 print("- cells: test WER / CER in %, and (first table) non-zero parameters of the whole model\n")
 
-header = ["sparsity"] + [f"`{v}`" for v in variants] + ["gmp (one model per level)",
+header = ["sparsity"] + [f"`{v}`" for v in variants] + ["best gmp model of the level",
                                                         "one-shot of D"]
 print("| " + " | ".join(header) + " |")
 print("|" + "---:|" * len(header))
@@ -85,16 +96,12 @@ print("| 0 % | " + " | ".join(cell(score(f"{v}-0")) for v in variants) +
       f" | {cell(score('D-0'))} (D itself) | — |")
 for t in targets:
     row = [f"{round(100 * float(t))} %"] + [cell(score(f"{v}-{t}")) for v in variants]
-    row += [cell(score(f"gmp-{t}")), cell(score(f"oneshot-{t}"))]
+    g = best_gmp(t)[1]
+    row += [f"{cell(score(g))} `{g}`" if g else "—", cell(score(f"oneshot-{t}"))]
     print("| " + " | ".join(row) + " |")
-if spread is not None:
-    print(f"\nSeed spread: gmp-0.8 with seed 1 {wer(score('gmp-0.8')):.1f} %, seed 2 "
-          f"{wer(score('gmp-0.8-seed2')):.1f} % test WER: {spread:.1f} points.")
-
-def best_gmp(t):
-    """The best gmp model of level t over the learning rates trained: (WER, name)."""
-    runs = [(wer(score(f"gmp-{t}{sfx}")), f"gmp-{t}{sfx}") for sfx, _ in LRS if score(f"gmp-{t}{sfx}")]
-    return min(runs) if runs else (None, None)
+for twin, a, b in pairs:
+    print(f"\nSeed spread: {twin} with seed 1 {a:.1f} %, seed 2 {b:.1f} % test WER: "
+          f"{abs(a - b):.1f} points.")
 
 
 if any(score(f"gmp-{t}{sfx}") for t in targets for sfx, _ in LRS[1:]):
@@ -123,7 +130,7 @@ def acceptance(v, title):
         print(f"| {round(100 * float(t))} % | {s:.1f} % | {name} {g:.1f} % | {s - g:+.1f} | "
               f"{'yes' if s - g <= allowed else 'NO'} |")
     p = cost(v)[0]
-    g = [cost(f"gmp-{t}")[0] for t in targets if events(f"gmp-{t}")]
+    g = [cost(best_gmp(t)[1])[0] for t in targets if best_gmp(t)[1]]
     if g:
         ratio = p / (sum(g) / len(g))
         print(f"| cost | {p} passes | one gmp fine-tune {sum(g) / len(g):.0f} | {ratio:.2f}x | "
@@ -131,7 +138,8 @@ def acceptance(v, title):
 
 
 if primary:
-    acceptance(primary, f"Acceptance of the primary variant `{primary}` (declared in advance)")
+    acceptance(primary, f"Acceptance of the primary variant `{primary}` (declared in advance)"
+               if primary == "omni-levels" else f"Acceptance of `{primary}`")
 for v in accept:
     acceptance(v, f"Acceptance of `{v}`")
 
@@ -139,17 +147,17 @@ print("\n## Cost\n")
 print("| model | passes | optimiser steps | training wall time | passes with D | wall time with D |")
 print("|---|---:|---:|---:|---:|---:|")
 gmp_p = gmp_w = 0
-for run in (["D"] + variants + [v for v in accept if v not in variants] +
-            [f"gmp-{t}" for t in targets] + ["gmp-0.8-seed2"] +
-            [f"gmp-{t}{sfx}" for t in targets for sfx, _ in LRS[1:]]):
+best = [best_gmp(t)[1] for t in targets if best_gmp(t)[1]]
+gmp_runs = sorted({p.name for t in targets for p in out.glob(f"gmp-{t}*") if p.is_dir()})
+for run in ["D"] + variants + [v for v in accept if v not in variants] + gmp_runs:
     if not events(run) or not (out / run / "done").exists():
         continue  # not trained to the end (an interrupted run is not a cost of anything here)
     p, s, w, tp, tw = cost(run)
-    if run in [f"gmp-{t}" for t in targets]:
+    if run in best:
         gmp_p += p
         gmp_w += w
     print(f"| {run} | {p} | {s} | {w / 60:.1f} min | {tp} | {tw / 60:.1f} min |")
-print(f"| the {len(targets)} gmp models together | {gmp_p} | | {gmp_w / 60:.1f} min | "
+print(f"| the {len(best)} best gmp models together | {gmp_p} | | {gmp_w / 60:.1f} min | "
       f"{gmp_p + d_passes} | {(gmp_w + d_wall) / 60:.1f} min |")
 print("\nEqual total cost: the supernet variants with k = 1 cost one fine-tune (F passes) for every "
       f"level; the {len(targets)} gmp models cost {len(targets)} fine-tunes. Equal steps per model: "
