@@ -471,7 +471,8 @@ class TrainSession {
         ++st_.passes;  // a forward-only pass, counted like any other
         ++st_.teacher_passes;
       }
-      const std::optional<SharedCore> core = shared_core_of(sc);
+      const std::optional<SharedCore> core =
+          shared_core_of(sc, /*after_others=*/&sc != &plan.front());
       if (sc.is_dense()) clear_masks(layers_);
       else policy_->ranks()->apply(layers_, sc);
       BatchLoss parts = batch_loss(bundle_.model, batch, device_, ctc_only, distill > 0);
@@ -492,7 +493,8 @@ class TrainSession {
     std::vector<torch::Tensor> before;  // per prunable layer; undefined: no gradient yet
   };
 
-  std::optional<SharedCore> shared_core_of(const SubnetConfig& member) {
+  // after_others: earlier members of this step left gradients that must keep their scale.
+  std::optional<SharedCore> shared_core_of(const SubnetConfig& member, bool after_others) {
     const std::optional<SubnetConfig> core = policy_->shared_core(member);
     if (!core) return std::nullopt;
     policy_->ranks()->apply(layers_, *core);
@@ -500,7 +502,7 @@ class TrainSession {
     for (const PrunableLayer& l : layers_) {
       c.mask.push_back(l.mask->defined() ? l.mask->clone() : torch::Tensor());
       const torch::Tensor& g = l.weight.grad();
-      c.before.push_back(g.defined() ? g.clone() : torch::Tensor());
+      c.before.push_back(after_others && g.defined() ? g.clone() : torch::Tensor());
     }
     return c;
   }
