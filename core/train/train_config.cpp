@@ -82,6 +82,10 @@ void TrainConfig::Validate() const {
           "omni.level_weights", "needs one weight per non-zero ladder level");
   for (double w : omni.level_weights)
     require(std::isfinite(w) && w > 0, "omni.level_weights", "weights must be > 0");
+  require(omni.level_lr.empty() || omni.level_lr.size() + 1 == omni.ladder.size(),
+          "omni.level_lr", "needs one factor per non-zero ladder level");
+  for (double f : omni.level_lr)
+    require(std::isfinite(f) && f > 0 && f <= 100, "omni.level_lr", "factors must be in (0, 100]");
   require(omni.space == "per_layer_uniform" || omni.space == "target_size", "omni.space",
           "must be per_layer_uniform or target_size");
   require(fraction(omni.warmup) && fraction(omni.ramp_end) && omni.warmup <= omni.ramp_end,
@@ -172,6 +176,7 @@ nlohmann::json TrainConfig::to_json() const {
         {"prune_every", gmp.prune_every},
         {"granularity", gmp.granularity}}},
   };
+  if (!omni.level_lr.empty()) j["omni"]["level_lr"] = omni.level_lr;  // only when set, as fbank
   if (fbank) j["fbank"] = fbank->to_json();  // only when set: older run.json files stay equal
   return j;
 }
@@ -243,6 +248,7 @@ void read_omni(const nlohmann::json& oj, OmniConfig& omni) {
   if (oj.is_object() && oj.contains("ladder") && !oj.contains("level_weights"))
     omni.level_weights.clear();  // the default weights belong to the default ladder
   o.get("level_weights", omni.level_weights);
+  o.get("level_lr", omni.level_lr);
   o.get("space", omni.space);
   o.get("warmup", omni.warmup);
   o.get("ramp_end", omni.ramp_end);

@@ -44,6 +44,10 @@ struct OmniConfig {
                                       // most steps (experiments/omni_vs_individual); empty:
                                       // equal; a config that sets its own ladder without
                                       // weights gets equal weights
+  std::vector<double> level_lr;       // learning-rate factor of a step whose member sits at each
+                                      // non-zero ladder level (the largest level <= its mean
+                                      // sparsity; dense: 1; k > 1: the mean over the step's
+                                      // members); empty: 1 everywhere
   std::string space = "per_layer_uniform";  // random per-layer configs: or target_size
   double warmup = 0.0;                // progress fraction trained dense only (one pass per step)
   double ramp_end = 0.2;              // progress at which the max sparsity reaches max_sparsity

@@ -23,6 +23,7 @@ double cubic_sparsity(double progress, double start, double end, double final) {
   s.warmup_steps = static_cast<int64_t>(start * kUnits);
   s.ramp_steps = std::max<int64_t>(1, static_cast<int64_t>((end - start) * kUnits));
   if (progress < start) return 0.0;
+  if (end <= start) return final;  // no ramp: the top from the first step on
   return s.at(static_cast<int64_t>(progress * kUnits));
 }
 
@@ -104,6 +105,21 @@ class OmniPolicy final : public TrainPolicy {
     }
     if (!any) return std::nullopt;
     return SubnetConfig::Explicit(member.names, std::move(core));
+  }
+
+  // Each member's factor is that of the largest ladder level at or below its mean sparsity
+  // (dense: 1); the step's is the mean over its members.
+  double lr_factor(const std::vector<SubnetConfig>& plan) const override {
+    if (cfg_.level_lr.empty() || plan.empty()) return 1.0;
+    double sum = 0;
+    for (const SubnetConfig& member : plan) {
+      const double mean = member.mean_level();
+      double f = 1.0;
+      for (size_t i = 1; i < cfg_.ladder.size(); ++i)
+        if (cfg_.ladder[i] <= mean + 1e-9) f = cfg_.level_lr[i - 1];
+      sum += f;
+    }
+    return sum / static_cast<double>(plan.size());
   }
 
   // The ranks stay as they were last refreshed (at the freeze point at the latest): the masks

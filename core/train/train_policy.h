@@ -51,6 +51,12 @@ class TrainPolicy {
     return std::nullopt;
   }
 
+  // The factor on the scheduled learning rate for a step that trains `plan` (omni.level_lr).
+  virtual double lr_factor(const std::vector<SubnetConfig>& plan) const {
+    (void)plan;
+    return 1.0;
+  }
+
   // The ranks that turn a config into masks (empty for dense).
   virtual const RankSet* ranks() const { return nullptr; }
   virtual RankSet* mutable_ranks() { return nullptr; }

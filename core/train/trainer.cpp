@@ -422,9 +422,11 @@ class TrainSession {
     std::vector<SubnetConfig> plan;
   };
 
-  StepOutcome train_step(const Batch& batch, double progress, bool stop_asked) {
+  StepOutcome train_step(const Batch& batch, double progress, double lr, bool stop_asked) {
     StepOutcome out;
     out.plan = policy_->plan(st_.step, progress, layers_);
+    for (auto& group : adam_->param_groups())
+      static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr * policy_->lr_factor(out.plan));
     if (auto m = policy_->take_mask_event()) {
       nlohmann::json ev = {{"type", "masks"}, {"step", st_.step}, {"progress", progress}};
       ev.update(*m);
@@ -578,10 +580,8 @@ class TrainSession {
       }
       const double progress = progress_of(cfg_, st_);
       const double lr = learning_rate(cfg_, st_.step, progress);
-      for (auto& group : adam_->param_groups())
-        static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
       Batch batch = producer.next();
-      StepOutcome o = train_step(batch, progress, stop_asked);
+      StepOutcome o = train_step(batch, progress, lr, stop_asked);
       st_.train_s += o.seconds;
       ++st_.step;
       st_.samples += batch.global_utts;

@@ -125,5 +125,30 @@ TEST_F(SharedGradRun, FactorOneTrainsEveryWeight) {
     EXPECT_LT(after.at(name).eq(w0).to(at::kDouble).mean().item<double>(), 0.02) << name;
 }
 
+// omni.level_lr in a real run: one step of the 50 % member from the parent, once at the
+// scheduled rate and once at 3x. Adam's first update is lr * g / (|g| + eps), about lr per weight
+// the member trains, so every weight moves 3x as far.
+TEST_F(SharedGradRun, LevelLrScalesTheStepOfThatLevelsMember) {
+  auto one_step = [&](const std::string& name, double factor) {
+    TrainConfig c = child(name, 1.0);
+    c.steps = 1;
+    c.lr_warmup_steps = 0;
+    c.grad_clip = 1e9;
+    c.omni.p_dense = 0.0;  // the 50 % member
+    c.omni.level_lr = {factor};
+    train(c);
+    return prunable_weights(c.run, c);
+  };
+  const auto before = prunable_weights(parent_, parent_cfg_);
+  const auto at1 = one_step("lr1", 1.0), at3 = one_step("lr3", 3.0);
+  for (const auto& [name, w0] : before) {
+    const at::Tensor d1 = (at1.at(name) - w0).abs(), d3 = (at3.at(name) - w0).abs();
+    const at::Tensor moved = d1.gt(1e-9);
+    ASSERT_GT(moved.sum().item<int64_t>(), 0) << name;
+    const double ratio = (d3.masked_select(moved).sum() / d1.masked_select(moved).sum()).item<double>();
+    EXPECT_NEAR(ratio, 3.0, 0.05) << name;
+  }
+}
+
 }  // namespace shared_grad_test
 }  // namespace omnisparse

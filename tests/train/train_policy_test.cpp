@@ -167,6 +167,52 @@ TEST(TrainConfig, DefaultLevelWeightsBelongToTheDefaultLadder) {
                ConfigError);
 }
 
+TEST(OmniPolicy, LevelLrScalesAStepByItsMembersLadderLevel) {
+  const PrunableLayers layers = test::make_layers(3);
+  TrainConfig cfg = omni_config(0.5);
+  cfg.omni.ladder = {0.0, 0.5, 0.9};
+  cfg.omni.level_weights.clear();
+  cfg.omni.level_lr = {2.0, 4.0};
+  auto policy = make_policy(cfg, specs_of(layers));
+  const LayerSpecs specs = specs_of(layers);
+  const SubnetConfig dense = SubnetConfig::Uniform(specs, 0.0), s50 = SubnetConfig::Uniform(specs, 0.5),
+                     s70 = SubnetConfig::Uniform(specs, 0.7), s90 = SubnetConfig::Uniform(specs, 0.9);
+  EXPECT_DOUBLE_EQ(policy->lr_factor({dense}), 1.0);
+  EXPECT_DOUBLE_EQ(policy->lr_factor({s50}), 2.0);
+  EXPECT_DOUBLE_EQ(policy->lr_factor({s70}), 2.0) << "the largest ladder level at or below 0.7";
+  EXPECT_DOUBLE_EQ(policy->lr_factor({s90}), 4.0);
+  EXPECT_DOUBLE_EQ(policy->lr_factor({dense, s90}), 2.5) << "k > 1: the mean of the members'";
+  // A per-layer mixture counts by its mean level: (0.9 + 0.9 + 0.5 + 0.0) / 4 = 0.575 -> 0.5.
+  EXPECT_DOUBLE_EQ(policy->lr_factor({SubnetConfig::Explicit(dense.names, {0.9, 0.9, 0.5, 0.0})}), 2.0);
+
+  cfg.omni.level_lr.clear();  // off: every step at the scheduled rate
+  EXPECT_DOUBLE_EQ(make_policy(cfg, specs)->lr_factor({s90}), 1.0);
+  cfg.mode = TrainMode::Gmp;
+  cfg.omni.level_lr = {2.0, 4.0};  // an omni knob: gmp ignores it
+  EXPECT_DOUBLE_EQ(make_policy(cfg, specs)->lr_factor({s90}), 1.0);
+}
+
+TEST(TrainConfig, LevelLrIsWrittenOnlyWhenSetAndBadFactorsNameTheKey) {
+  const TrainConfig plain = TrainConfig::from_json({{"steps", 10}});
+  EXPECT_TRUE(plain.omni.level_lr.empty());
+  EXPECT_FALSE(plain.to_json()["omni"].contains("level_lr")) << "older run.json files stay equal";
+  const TrainConfig set = TrainConfig::from_json({{"steps", 10}, {"omni", {{"level_lr", {1, 1, 1.5, 2}}}}});
+  EXPECT_EQ(set.omni.level_lr, (std::vector<double>{1, 1, 1.5, 2}));
+  EXPECT_EQ(TrainConfig::from_json(set.to_json()).omni.level_lr, set.omni.level_lr);
+  EXPECT_NO_THROW(set.Validate());
+  auto error_of = [](const nlohmann::json& omni) {
+    try {
+      TrainConfig::from_json({{"steps", 10}, {"omni", omni}}).Validate();
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(error_of({{"level_lr", {1, 2}}}).find("omni.level_lr"), std::string::npos);
+  EXPECT_NE(error_of({{"level_lr", {1, 1, 0, 2}}}).find("omni.level_lr"), std::string::npos);
+  EXPECT_NE(error_of({{"level_lr", {1, 1, 1, 1000}}}).find("omni.level_lr"), std::string::npos);
+}
+
 TEST(TrainConfig, OlderConfigsWithKKeepTheSandwichRule) {
   // run.json / checkpoints written before members_per_step resume with what they trained.
   const TrainConfig c =
