@@ -46,6 +46,7 @@ void TrainingHistory::addEvent(const QJsonObject& e) {
     backend_ = e.value("backend").toString();
     threads_ = e.value("threads").toInt(0);
     sync_ms_ = -1;
+    straggle_ms_ = -1;
     samples_per_s_ = 0;  // until this stretch's first step
     error_.clear();
     failed_rank_ = -1;
@@ -60,6 +61,7 @@ void TrainingHistory::addEvent(const QJsonObject& e) {
     if (e.value("samples_per_s").isDouble()) samples_per_s_ = e.value("samples_per_s").toDouble();
     if (e.value("workers").isDouble()) workers_ = e.value("workers").toInt();
     if (e.value("sync_ms").isDouble()) sync_ms_ = e.value("sync_ms").toDouble();
+    if (e.value("straggle_ms").isDouble()) straggle_ms_ = e.value("straggle_ms").toDouble();
     if (e.value("passes").isDouble()) passes_ = e.value("passes").toInteger();
     if (e.value("elapsed_s").isDouble()) wall_s_ = e.value("elapsed_s").toDouble();
     addParentCost(e);

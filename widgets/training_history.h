@@ -65,6 +65,9 @@ class TrainingHistory {
   QString backend() const { return backend_; }  // "none", "gloo", "nccl"; empty when unknown
   int threadsPerWorker() const { return threads_; }  // 0 when unknown
   double syncMs() const { return sync_ms_; }  // mean all-reduce ms per step; < 0 when unknown
+  // The workers' mean wait per step for the slowest one (its work minus the workers' mean):
+  // the part of the all-reduce time that is not communication; < 0 when unknown.
+  double straggleMs() const { return straggle_ms_; }
   int failedRank() const { return failed_rank_; }  // the lost worker of an error event, or -1
   qint64 passes() const { return passes_; }      // this run's own
   qint64 teacherPasses() const { return teacher_passes_; }  // of passes(): distillation teacher
@@ -95,6 +98,7 @@ class TrainingHistory {
   qint64 parent_passes_ = -1, total_passes_ = -1;
   double progress_ = 0, eta_s_ = -1, samples_per_s_ = 0, wall_s_ = 0, total_wall_s_ = -1;
   double sync_ms_ = -1;
+  double straggle_ms_ = -1;
   int workers_ = 0, threads_ = 0, failed_rank_ = -1;
   int events_ = 0;
 };

@@ -489,7 +489,12 @@ QString TrainingPanel::throughputText() const {
   }
   if (h.step() > 0 && h.samplesPerSecond() > 0)
     parts << QString("%1 samples/s%2").arg(rate(h.samplesPerSecond()), n > 1 ? " total" : "");
-  if (n > 1 && h.syncMs() >= 0) parts << QString("all-reduce %1 ms/step").arg(h.syncMs(), 0, 'f', 1);
+  if (n > 1 && h.syncMs() >= 0) {
+    QString sync = QString("all-reduce %1 ms/step").arg(h.syncMs(), 0, 'f', 1);
+    if (h.straggleMs() >= 0)
+      sync += QString(" (%1 waiting for the slowest worker)").arg(h.straggleMs(), 0, 'f', 1);
+    parts << sync;
+  }
   return parts.join(" · ");
 }
 

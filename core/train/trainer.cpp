@@ -419,6 +419,7 @@ class TrainSession {
     double seconds = 0;   // the step's wall time, averaged over the workers
     bool stop = false;    // some worker was asked to stop
     double sync_s = 0;    // in the gradient all-reduce
+    double straggle_s = 0;  // the slowest worker's step work minus the workers' mean
     std::vector<SubnetConfig> plan;
   };
 
@@ -454,6 +455,7 @@ class TrainSession {
     policy_->after_step(layers_);
     out.stop = sync.stop;
     out.sync_s = sync.sync_s;
+    out.straggle_s = sync.straggle_s;
     out.seconds = sync.seconds;
     return out;
   }
@@ -527,6 +529,8 @@ class TrainSession {
     double loss = 0, seconds = 0;
     bool stop = false;
     double sync_s = 0;  // this rank's time in the all-reduce (waiting for the others included)
+    double straggle_s = 0;  // max over the ranks of their work since the last all-reduce, minus
+                            // the mean
   };
 
   // Sums the gradients over the workers (one flat all-reduce that also carries the loss, the
@@ -537,7 +541,9 @@ class TrainSession {
     SyncResult r{weighted_loss, dt, stop_asked};
     if (world_.size() == 1) return r;
     const int64_t n = static_cast<int64_t>(plist_.size());
-    at::Tensor extra = at::zeros({n + 3}, at::kFloat);
+    // Each rank's own dt in a slot of its own: the all-reduce sums zeros into the others'.
+    const int64_t w = world_.size();
+    at::Tensor extra = at::zeros({n + 3 + w}, at::kFloat);
     std::vector<at::Tensor> grads;
     for (int64_t i = 0; i < n; ++i) {
       at::Tensor& p = plist_[static_cast<size_t>(i)];
@@ -548,16 +554,21 @@ class TrainSession {
     extra[n] = static_cast<float>(weighted_loss);
     extra[n + 1] = static_cast<float>(dt);
     extra[n + 2] = stop_asked ? 1.0f : 0.0f;
-    grads.push_back(extra.to(device_));
     const auto t0 = std::chrono::steady_clock::now();
+    extra[n + 3 + world_.rank()] = static_cast<float>(
+        std::chrono::duration<double>(t0 - work_clock_).count());  // this rank's work since then
+    grads.push_back(extra.to(device_));
     world_.AllReduceSum(grads);
-    r.sync_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    work_clock_ = std::chrono::steady_clock::now();
+    r.sync_s = std::chrono::duration<double>(work_clock_ - t0).count();
     extra = grads.back().to(at::kCPU);
     for (int64_t i = 0; i < n; ++i)
       if (extra[i].item<float>() == 0.0f) plist_[static_cast<size_t>(i)].mutable_grad() = at::Tensor();
     r.loss = extra[n].item<float>();
     r.seconds = extra[n + 1].item<float>() / world_.size();
     r.stop = extra[n + 2].item<float>() > 0;
+    const at::Tensor dts = extra.narrow(0, n + 3, w);
+    r.straggle_s = (dts.max() - dts.mean()).item<float>();
     return r;
   }
 
@@ -569,7 +580,7 @@ class TrainSession {
     Progress bar("train", bar_total, opts_.progress_bar && root_);
     bool stopped = false;
     Window window;
-    clock_ = std::chrono::steady_clock::now();
+    clock_ = work_clock_ = std::chrono::steady_clock::now();
     while (progress_of(cfg_, st_) < 1.0) {
       const bool stop_asked = stop && stop->load();
       // Alone, a stop request ends the run before the next step; with workers, after it (the
@@ -587,7 +598,7 @@ class TrainSession {
       st_.samples += batch.global_utts;
       st_.epoch = batch.epoch;
       st_.batch_index = batch.index + 1;
-      window.add(batch.global_utts, o.seconds, o.loss, o.sync_s);
+      window.add(batch.global_utts, o.seconds, o.loss, o.sync_s, o.straggle_s);
       after_step(bar, window, o, lr);
       if (o.stop) {
         stopped = progress_of(cfg_, st_) < 1.0;
@@ -599,13 +610,14 @@ class TrainSession {
   }
 
   struct Window {
-    double samples = 0, seconds = 0, loss_sum = 0, sync_s = 0;
+    double samples = 0, seconds = 0, loss_sum = 0, sync_s = 0, straggle_s = 0;
     int64_t n = 0;
-    void add(double s, double dt, double loss, double sync) {
+    void add(double s, double dt, double loss, double sync, double straggle) {
       samples += s;
       seconds += dt;
       loss_sum += loss;
       sync_s += sync;
+      straggle_s += straggle;
       ++n;
     }
   };
@@ -623,12 +635,12 @@ class TrainSession {
     if (st_.step % cfg_.eval_every == 0 && p < 1.0) {
       evaluate();
       world_.Barrier();  // the others wait for rank 0's evaluation (not training time)
-      clock_ = std::chrono::steady_clock::now();
+      clock_ = work_clock_ = std::chrono::steady_clock::now();
     }
     if (st_.step % cfg_.checkpoint_every == 0 && p < 1.0) {
       save();
       world_.Barrier();
-      clock_ = std::chrono::steady_clock::now();
+      clock_ = work_clock_ = std::chrono::steady_clock::now();
     }
   }
 
@@ -643,6 +655,7 @@ class TrainSession {
             {"samples_per_s", w.seconds > 0 ? w.samples / w.seconds : 0.0},
             {"workers", world_.size()},
             {"sync_ms", 1e3 * w.sync_s / std::max<int64_t>(1, w.n)},
+            {"straggle_ms", 1e3 * w.straggle_s / std::max<int64_t>(1, w.n)},
             {"sparsities", sp},
             {"progress", p},
             {"passes", st_.passes},
@@ -761,6 +774,7 @@ class TrainSession {
   std::mt19937_64 rng_;
   State st_;
   std::chrono::steady_clock::time_point clock_;  // the last all-reduce (or pause) of the loop
+  std::chrono::steady_clock::time_point work_clock_;  // the end of the last all-reduce (or pause)
   nlohmann::json last_eval_;
 };
 

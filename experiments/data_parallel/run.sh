@@ -38,7 +38,8 @@ rows = {}
 for l in layouts:
     st = steps_of(os.path.join(out, "run-" + l))
     rows[l] = (statistics.median(e["samples_per_s"] for e in st),
-               statistics.median(e.get("sync_ms", 0) for e in st))
+               statistics.median(e.get("sync_ms", 0) for e in st),
+               statistics.median(e.get("straggle_ms", 0) for e in st))
 base = rows.get("1x1", next(iter(rows.values())))[0]
 ar = json.load(open(os.path.join(out, "allreduce-2.json")))
 cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"],
@@ -48,11 +49,11 @@ print(f"Measured {datetime.date.today()} on this machine ({os.cpu_count()} cores
       f"Debian's LibTorch (CPU), Gloo over loopback: the `tiny` dense transducer on the synthetic "
       f"commands corpus, default batches (up to 6000 frames / 32 utterances), {steps} steps per "
       f"layout, median of the step events after the first 20 steps.\n")
-print("| layout (workers x threads) | samples/s | vs 1 x 1 | all-reduce per step (ms, incl. waiting) |")
-print("|---|---|---|---|")
-for l, (sps, sync) in rows.items():
+print("| layout (workers x threads) | samples/s | vs 1 x 1 | all-reduce per step (ms, incl. waiting) | of it: mean wait for the slowest worker (ms) |")
+print("|---|---|---|---|---|")
+for l, (sps, sync, straggle) in rows.items():
     w, t = l.split("x")
-    print(f"| {w} x {t} | {sps:.1f} | {sps / base:.2f}x | {sync:.1f} |")
+    print(f"| {w} x {t} | {sps:.1f} | {sps / base:.2f}x | {sync:.1f} | {straggle:.1f} |")
 print(f"\n`allreduce-check --workers 2`: {ar['bytes'] / 1e6:.2f} MB (the tiny model's gradients) in "
       f"{ar['ms_per_allreduce']:.1f} ms per all-reduce, sums correct: {ar['correct']}.")
 PY

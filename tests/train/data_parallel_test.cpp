@@ -117,6 +117,8 @@ TEST(DataParallel, TwoWorkersOnHalfBatchesReachTheWeightsOfOneOnWholeBatches) {
     }
     if (e.at("type") == "step") {
       EXPECT_EQ(e.at("workers"), 2);
+      EXPECT_GE(e.at("straggle_ms").get<double>(), 0.0);  // the workers' mean wait
+      EXPECT_GT(e.at("sync_ms").get<double>(), 0.0);
     }
   }
   EXPECT_TRUE(saw_start);

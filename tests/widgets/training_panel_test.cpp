@@ -496,7 +496,7 @@ TEST(TrainingPanelWorkers, StatusLineShowsWorkersBackendAndTotalSamplesPerSecond
   omnisparse::test::qt_app();
   Fixture f;
   write_file(f.run + "/events.jsonl", R"({"type":"start","time":1,"step":0,"mode":"dense","device":"cpu","total_steps":1000,"workers":2,"backend":"gloo","threads":1,"parent":null}
-{"type":"step","time":2,"step":120,"loss":1.5,"progress":0.12,"passes":240,"elapsed_s":60,"eta_s":440,"samples_per_s":142.4,"workers":2,"sync_ms":3.14}
+{"type":"step","time":2,"step":120,"loss":1.5,"progress":0.12,"passes":240,"elapsed_s":60,"eta_s":440,"samples_per_s":142.4,"workers":2,"sync_ms":3.14,"straggle_ms":1.96}
 )");
   f.panel.setRunDirectory(f.run);
   ASSERT_TRUE(omnisparse::test::wait_until([&] { return f.panel.history().step() == 120; }));
@@ -505,9 +505,10 @@ TEST(TrainingPanelWorkers, StatusLineShowsWorkersBackendAndTotalSamplesPerSecond
   EXPECT_EQ(h.backend(), "gloo");
   EXPECT_EQ(h.threadsPerWorker(), 1);
   EXPECT_DOUBLE_EQ(h.syncMs(), 3.14);
+  EXPECT_DOUBLE_EQ(h.straggleMs(), 1.96);
   const QString s = f.panel.statusText();
   EXPECT_TRUE(s.contains("step 120 / 1000 · 240 passes")) << s.toStdString();
-  EXPECT_TRUE(s.contains("2 workers (gloo) · 142 samples/s total · all-reduce 3.1 ms/step"))
+  EXPECT_TRUE(s.contains("2 workers (gloo) · 142 samples/s total · all-reduce 3.1 ms/step (2.0 waiting for the slowest worker)"))
       << s.toStdString();
   EXPECT_EQ(f.panel.progressText(), "12 % · ETA 7:20");  // samples/s: once, in the status line
 
