@@ -65,6 +65,7 @@ void TrainConfig::Validate() const {
   require(max_frames_per_batch >= 100, "max_frames_per_batch", "must be >= 100");
   require(max_batch >= 1, "max_batch", "must be >= 1");
   require(fraction(wave_augment_prob), "wave_augment_prob", "must be in [0, 1]");
+  require(fraction(spec_augment_start), "spec_augment_start", "must be in [0, 1]");
   require(eval_utterances >= 0, "eval_utterances", "must be >= 0");
   for (double s : eval_levels) require(s >= 0 && s < 1, "eval_levels", "must lie in [0, 1)");
   model.Validate();
@@ -177,6 +178,7 @@ nlohmann::json TrainConfig::to_json() const {
         {"granularity", gmp.granularity}}},
   };
   if (!omni.level_lr.empty()) j["omni"]["level_lr"] = omni.level_lr;  // only when set, as fbank
+  if (spec_augment_start > 0) j["spec_augment_start"] = spec_augment_start;
   if (fbank) j["fbank"] = fbank->to_json();  // only when set: older run.json files stay equal
   return j;
 }
@@ -310,6 +312,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   if (j.contains("wave_augment")) c.wave_augment = WaveAugmentConfig::from_json(j.at("wave_augment"));
   if (j.contains("spec_augment")) c.spec_augment = SpecAugmentConfig::from_json(j.at("spec_augment"));
   f.get("use_spec_augment", c.use_spec_augment);
+  f.get("spec_augment_start", c.spec_augment_start);
   f.get("eval_utterances", c.eval_utterances);
   f.get("eval_levels", c.eval_levels);
   if (j.contains("omni")) read_omni(j.at("omni"), c.omni);

@@ -105,8 +105,9 @@ void BatchProducer::loop() {
 }
 
 Batch BatchProducer::make(const std::vector<size_t>& utts, int64_t epoch, int64_t index) {
-  std::vector<at::Tensor> feats;
+  std::vector<at::Tensor> feats, unmasked;
   std::vector<std::vector<int64_t>> tokens;
+  const bool keep_unmasked = cfg_.use_spec_augment && cfg_.spec_augment_start > 0;
   for (size_t i : utts) {
     // One generator per (seed, epoch, utterance): independent of thread timing and batching.
     std::seed_seq seq{static_cast<uint64_t>(cfg_.seed), static_cast<uint64_t>(epoch),
@@ -125,6 +126,7 @@ Batch BatchProducer::make(const std::vector<size_t>& utts, int64_t epoch, int64_
       f = data_.features(i);
     }
     f = stats_.apply(f);
+    if (keep_unmasked) unmasked.push_back(f);
     if (cfg_.use_spec_augment) f = spec_augment(f, cfg_.spec_augment, rng);
     feats.push_back(f);
     tokens.push_back(data_.tokens(i));
@@ -136,6 +138,7 @@ Batch BatchProducer::make(const std::vector<size_t>& utts, int64_t epoch, int64_
   if (utts.empty()) return b;
   PaddedBatch p = pad_batch(feats, tokens);
   b.feats = p.feats;
+  if (keep_unmasked) b.feats_unmasked = pad_batch(unmasked, tokens).feats;
   b.feat_lens = p.feat_lens;
   b.targets = p.targets;
   b.target_lens = p.target_lens;

@@ -57,6 +57,8 @@ class TrainData {
 
 struct Batch {
   at::Tensor feats;        // [B, T, F] normalised (+SpecAugment), zero padded
+  at::Tensor feats_unmasked;  // the same without SpecAugment; defined only while the config
+                              // has a spec_augment_start (the trainer picks by progress)
   at::Tensor feat_lens;    // [B] int64
   at::Tensor targets;      // [B, U] int64, zero padded
   at::Tensor target_lens;  // [B] int64

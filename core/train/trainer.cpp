@@ -423,8 +423,11 @@ class TrainSession {
     std::vector<SubnetConfig> plan;
   };
 
-  StepOutcome train_step(const Batch& batch, double progress, double lr, bool stop_asked) {
+  StepOutcome train_step(const Batch& augmented, double progress, double lr, bool stop_asked) {
     StepOutcome out;
+    Batch batch = augmented;  // tensors shared, not copied
+    if (batch.feats_unmasked.defined() && progress < cfg_.spec_augment_start)
+      batch.feats = batch.feats_unmasked;
     out.plan = policy_->plan(st_.step, progress, layers_);
     for (auto& group : adam_->param_groups())
       static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr * policy_->lr_factor(out.plan));

@@ -213,6 +213,19 @@ TEST(TrainConfig, LevelLrIsWrittenOnlyWhenSetAndBadFactorsNameTheKey) {
   EXPECT_NE(error_of({{"level_lr", {1, 1, 1, 1000}}}).find("omni.level_lr"), std::string::npos);
 }
 
+TEST(TrainConfig, SpecAugmentStartIsAFractionWrittenOnlyWhenSet) {
+  EXPECT_FALSE(TrainConfig::from_json({{"steps", 10}}).to_json().contains("spec_augment_start"));
+  const TrainConfig c = TrainConfig::from_json({{"steps", 10}, {"spec_augment_start", 0.4}});
+  EXPECT_DOUBLE_EQ(c.spec_augment_start, 0.4);
+  EXPECT_DOUBLE_EQ(TrainConfig::from_json(c.to_json()).spec_augment_start, 0.4);
+  try {
+    TrainConfig::from_json({{"steps", 10}, {"spec_augment_start", 1.5}}).Validate();
+    ADD_FAILURE() << "1.5 accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("spec_augment_start"), std::string::npos) << e.what();
+  }
+}
+
 TEST(TrainConfig, OlderConfigsWithKKeepTheSandwichRule) {
   // run.json / checkpoints written before members_per_step resume with what they trained.
   const TrainConfig c =
