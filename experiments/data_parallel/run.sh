@@ -2,7 +2,10 @@
 # Data-parallel training speed on this machine (docs/DESIGN.md section 10): training samples/s
 # of the tiny dense transducer on the commands corpus with 1 worker x 1 thread, 1 worker x 2
 # threads and 2 workers x 1 thread, all measured in this one run, and the time of one gradient
-# all-reduce (allreduce-check). Prints a markdown table and saves it as RESULTS.md here.
+# all-reduce (allreduce-check). Layout 1x1h is one worker on half-size batches (up to 3000
+# frames / 16 utterances): twice its samples/s is what two workers would reach if communication
+# were free and the workers did not slow each other down (the ceiling the fixed cost of a
+# training pass leaves). Prints a markdown table and saves it as RESULTS.md here.
 #
 #   bash experiments/data_parallel/run.sh            # STEPS=120 per layout
 # LAYOUTS="1x1 1x2 2x1 4x1" picks others (workers x threads); CORPUS reuses a corpus.
@@ -10,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${BIN:-build/bin/omnisparse}
 STEPS=${STEPS:-120}
-LAYOUTS=${LAYOUTS:-1x1 1x2 2x1}
+LAYOUTS=${LAYOUTS:-1x1 1x2 2x1 1x1h}
 CORPUS=${CORPUS:-experiments/learning_curve/corpus-commands}
 OUT=${OUT:-experiments/data_parallel/out}
 [ -x "$BIN" ] || bash scripts/build.sh
@@ -20,11 +23,13 @@ fi
 mkdir -p "$OUT"
 # The default batches, no CTC-only phase (every step a full transducer step), no evaluation.
 echo '{"ctc_warmup": 0, "log_every": 10}' > "$OUT/config.json"
+echo '{"ctc_warmup": 0, "log_every": 10, "max_frames_per_batch": 3000, "max_batch": 16}' > "$OUT/config-half.json"
 for layout in $LAYOUTS; do
-  w=${layout%x*}; t=${layout#*x}
+  w=${layout%x*}; t=${layout#*x}; t=${t%h}
+  config=$OUT/config.json; [[ $layout == *h ]] && config=$OUT/config-half.json
   rm -rf "$OUT/run-$layout"
   "$BIN" -q --threads "$t" train --data "$CORPUS" --run "$OUT/run-$layout" --mode dense \
-    --config "$OUT/config.json" --steps "$STEPS" --workers "$w" \
+    --config "$config" --steps "$STEPS" --workers "$w" \
     --eval-every 100000 --checkpoint-every 100000 2> "$OUT/train-$layout.log"
 done
 "$BIN" --json allreduce-check --workers 2 --iters 50 > "$OUT/allreduce-2.json"
@@ -53,7 +58,14 @@ print("| layout (workers x threads) | samples/s | vs 1 x 1 | all-reduce per step
 print("|---|---|---|---|---|")
 for l, (sps, sync, straggle) in rows.items():
     w, t = l.split("x")
-    print(f"| {w} x {t} | {sps:.1f} | {sps / base:.2f}x | {sync:.1f} | {straggle:.1f} |")
+    if t.endswith("h"):
+        print(f"| {w} x {t[:-1]}, half-size batches | {sps:.1f} | {sps / base:.2f}x | — | — |")
+    else:
+        print(f"| {w} x {t} | {sps:.1f} | {sps / base:.2f}x | {sync:.1f} | {straggle:.1f} |")
+if "1x1h" in rows and "1x1" in rows:
+    print(f"\nCeiling for 2 workers (twice the half-batch rate of one): {2 * rows['1x1h'][0] / base:.2f}x "
+          "the 1 x 1 samples/s; what the fixed cost of a pass (the LSTMs' per-frame steps, the "
+          "optimiser step) leaves before any communication or contention.")
 print(f"\n`allreduce-check --workers 2`: {ar['bytes'] / 1e6:.2f} MB (the tiny model's gradients) in "
       f"{ar['ms_per_allreduce']:.1f} ms per all-reduce, sums correct: {ar['correct']}.")
 PY
