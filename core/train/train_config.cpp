@@ -123,6 +123,7 @@ void TrainConfig::apply_fine_tune_defaults(const nlohmann::json& given) {
   auto unset = [&](const char* key) { return !given.is_object() || !given.contains(key); };
   if (unset("lr_warmup_steps")) lr_warmup_steps = 30;
   if (unset("ctc_warmup")) ctc_warmup = 0.0;
+  if (unset("spec_augment_start")) spec_augment_start = 0.0;
 }
 
 nlohmann::json TrainConfig::to_json() const {
@@ -153,6 +154,7 @@ nlohmann::json TrainConfig::to_json() const {
       {"wave_augment", wave_augment.to_json()},
       {"spec_augment", spec_augment.to_json()},
       {"use_spec_augment", use_spec_augment},
+      {"spec_augment_start", spec_augment_start},
       {"eval_utterances", eval_utterances},
       {"eval_levels", eval_levels},
       {"omni",
@@ -178,7 +180,6 @@ nlohmann::json TrainConfig::to_json() const {
         {"granularity", gmp.granularity}}},
   };
   if (!omni.level_lr.empty()) j["omni"]["level_lr"] = omni.level_lr;  // only when set, as fbank
-  if (spec_augment_start > 0) j["spec_augment_start"] = spec_augment_start;
   if (fbank) j["fbank"] = fbank->to_json();  // only when set: older run.json files stay equal
   return j;
 }

@@ -66,6 +66,7 @@ TEST(SpecAugmentStart, ABatchCarriesItsUnmaskedFeaturesAndIsOtherwiseTheSame) {
   const TrainData data(read_subset(test::micro_corpus() / "train"), CharTokenizer(), FbankConfig{},
                        false);
   const FeatureStats stats = data.compute_stats();
+  cfg.spec_augment_start = 0.0;
   BatchProducer plain(data, stats, cfg, 0, 0);
   cfg.spec_augment_start = 0.3;
   BatchProducer late(data, stats, cfg, 0, 0);

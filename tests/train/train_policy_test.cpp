@@ -213,11 +213,15 @@ TEST(TrainConfig, LevelLrIsWrittenOnlyWhenSetAndBadFactorsNameTheKey) {
   EXPECT_NE(error_of({{"level_lr", {1, 1, 1, 1000}}}).find("omni.level_lr"), std::string::npos);
 }
 
-TEST(TrainConfig, SpecAugmentStartIsAFractionWrittenOnlyWhenSet) {
-  EXPECT_FALSE(TrainConfig::from_json({{"steps", 10}}).to_json().contains("spec_augment_start"));
-  const TrainConfig c = TrainConfig::from_json({{"steps", 10}, {"spec_augment_start", 0.4}});
-  EXPECT_DOUBLE_EQ(c.spec_augment_start, 0.4);
-  EXPECT_DOUBLE_EQ(TrainConfig::from_json(c.to_json()).spec_augment_start, 0.4);
+TEST(TrainConfig, SpecAugmentStartsWithTheTransducerUnlessSetAndFineTunesMaskFromTheStart) {
+  TrainConfig c = TrainConfig::from_json({{"steps", 10}});
+  EXPECT_DOUBLE_EQ(c.spec_augment_start, c.ctc_warmup) << "unmasked while CTC trains alone";
+  c.apply_fine_tune_defaults(nlohmann::json::object());
+  EXPECT_DOUBLE_EQ(c.spec_augment_start, 0.0);
+  c = TrainConfig::from_json({{"steps", 10}, {"spec_augment_start", 0.25}});
+  c.apply_fine_tune_defaults({{"spec_augment_start", 0.25}});
+  EXPECT_DOUBLE_EQ(c.spec_augment_start, 0.25) << "the user's own value stays";
+  EXPECT_DOUBLE_EQ(TrainConfig::from_json(c.to_json()).spec_augment_start, 0.25);
   try {
     TrainConfig::from_json({{"steps", 10}, {"spec_augment_start", 1.5}}).Validate();
     ADD_FAILURE() << "1.5 accepted";
