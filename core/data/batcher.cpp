@@ -1,7 +1,9 @@
 #include "core/data/batcher.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
+#include <optional>
 
 #include <fmt/format.h>
 #if FMT_VERSION >= 110000
@@ -67,6 +69,52 @@ std::vector<std::vector<size_t>> make_batches(const std::vector<int64_t>& length
   if (!cur.empty()) batches.push_back(std::move(cur));
   if (config.shuffle) rng.shuffle(batches);
   return batches;
+}
+
+std::vector<std::vector<size_t>> split_batch(const std::vector<size_t>& batch,
+                                             const std::vector<int64_t>& lengths, int count) {
+  if (count < 1) throw InvalidArgument(fmt::format("split_batch: {} shards", count));
+  std::vector<std::vector<size_t>> shards(static_cast<size_t>(count));
+  if (count == 1 || batch.empty()) {
+    shards[0] = batch;
+    return shards;
+  }
+  // make_batches' batches are sorted, except one that spans two buckets: sort to be sure.
+  std::vector<size_t> sorted = batch;
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [&](size_t a, size_t b) { return lengths[a] < lengths[b]; });
+  const size_t n = sorted.size();
+  auto len = [&](size_t pos) { return static_cast<double>(std::max<int64_t>(1, lengths[sorted[pos]])); };
+  // Cut points for a cost bound C, greedily from the longest end: each shard takes as many of
+  // the next-longest utterances as stay within C. Returns the shards' sizes, longest shard
+  // first, or nothing when C needs more than `count` shards.
+  auto cut = [&](double C) -> std::optional<std::vector<size_t>> {
+    std::vector<size_t> sizes;
+    for (size_t end = n; end > 0;) {
+      const double fits = std::floor(C / len(end - 1) - kPassOverhead + 1e-9);
+      if (fits < 1 || static_cast<int>(sizes.size()) == count) return std::nullopt;
+      const size_t k = std::min(end, static_cast<size_t>(fits));
+      sizes.push_back(k);
+      end -= k;
+    }
+    return sizes;
+  };
+  double lo = 0, hi = len(n - 1) * (kPassOverhead + static_cast<double>(n));
+  for (int it = 0; it < 60 && hi - lo > 1e-6 * hi; ++it) {
+    const double mid = 0.5 * (lo + hi);
+    (cut(mid) ? hi : lo) = mid;
+  }
+  const std::vector<size_t> sizes = *cut(hi);
+  // sizes[0] is the run at the longest end: it goes to the last shard of those in use.
+  size_t start = 0;
+  const size_t first = static_cast<size_t>(count) - sizes.size();
+  for (size_t s = 0; s < sizes.size(); ++s) {
+    const size_t k = sizes[sizes.size() - 1 - s];
+    shards[first + s].assign(sorted.begin() + static_cast<std::ptrdiff_t>(start),
+                             sorted.begin() + static_cast<std::ptrdiff_t>(start + k));
+    start += k;
+  }
+  return shards;
 }
 
 PaddedBatch pad_batch(const std::vector<at::Tensor>& feats, const std::vector<std::vector<int64_t>>& tokens) {

@@ -115,11 +115,11 @@ struct TrainConfig {
   WaveAugmentConfig wave_augment;
   SpecAugmentConfig spec_augment;
   bool use_spec_augment = true;
-  double spec_augment_start = 0.4;    // progress fraction before which batches go unmasked (the
+  double spec_augment_start = 0.0;    // progress fraction before which batches go unmasked (the
                                       // masks are still drawn, so a batch is the same either
-                                      // way); the CTC-only phase learns to align much faster
-                                      // unmasked, which decided whether a run stalled
-                                      // (learning_curve/README.md); fine-tunes mask from the start
+                                      // way); 0.4 rescued two stalled seeds at 2419 steps but
+                                      // cost a 15-minute 2-worker run 15 points
+                                      // (learning_curve/README.md); fine-tunes: 0 unless set
 
   int64_t eval_utterances = 150;      // dev utterances per periodic evaluation (fixed subset)
   std::vector<double> eval_levels = {0.0, 0.5, 0.7, 0.8, 0.9};  // omni: uniform levels evaluated

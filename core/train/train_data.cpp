@@ -85,9 +85,8 @@ void BatchProducer::loop() {
       for (int64_t i = (epoch == epoch_ ? index_ : 0);
            i < static_cast<int64_t>(batches.size()) && !stop_; ++i) {
         const auto& all = batches[static_cast<size_t>(i)];
-        std::vector<size_t> mine;
-        for (size_t j = static_cast<size_t>(shard_.index); j < all.size(); j += static_cast<size_t>(shard_.count))
-          mine.push_back(all[j]);
+        const std::vector<size_t> mine =
+            split_batch(all, data_.frame_counts(), shard_.count)[static_cast<size_t>(shard_.index)];
         Batch b = make(mine, epoch, i);
         b.global_utts = static_cast<int64_t>(all.size());
         std::unique_lock<std::mutex> lock(mu_);

@@ -69,8 +69,8 @@ struct Batch {
   int64_t num_utts() const { return utts; }
 };
 
-// Which part of every batch a worker takes: utterances shard, shard + count, ... of the batch
-// (the batch is sorted by length, so the shards are balanced). {0, 1}: all of it.
+// Which part of every batch a worker takes: shard `index` of split_batch(batch, count) (runs of
+// the length-sorted batch cut to even out the workers' step times). {0, 1}: all of it.
 struct BatchShard {
   int index = 0;
   int count = 1;

@@ -213,9 +213,9 @@ TEST(TrainConfig, LevelLrIsWrittenOnlyWhenSetAndBadFactorsNameTheKey) {
   EXPECT_NE(error_of({{"level_lr", {1, 1, 1, 1000}}}).find("omni.level_lr"), std::string::npos);
 }
 
-TEST(TrainConfig, SpecAugmentStartsWithTheTransducerUnlessSetAndFineTunesMaskFromTheStart) {
-  TrainConfig c = TrainConfig::from_json({{"steps", 10}});
-  EXPECT_DOUBLE_EQ(c.spec_augment_start, c.ctc_warmup) << "unmasked while CTC trains alone";
+TEST(TrainConfig, SpecAugmentStartIsAFractionAndFineTunesMaskFromTheStart) {
+  TrainConfig c = TrainConfig::from_json({{"steps", 10}, {"spec_augment_start", 0.4}});
+  EXPECT_DOUBLE_EQ(c.spec_augment_start, 0.4);
   c.apply_fine_tune_defaults(nlohmann::json::object());
   EXPECT_DOUBLE_EQ(c.spec_augment_start, 0.0);
   c = TrainConfig::from_json({{"steps", 10}, {"spec_augment_start", 0.25}});
