@@ -55,7 +55,8 @@ void to_json(nlohmann::json& j, const MemberSamplerConfig& c) {
        {"distribution", c.distribution == SampleDistribution::kTargetSize ? "target_size"
                                                                           : "per_layer_uniform"},
        {"per_group", c.per_group},
-       {"target_tolerance", c.target_tolerance}};
+       {"target_tolerance", c.target_tolerance},
+       {"follow_ramp", c.follow_ramp}};
 }
 
 void from_json(const nlohmann::json& j, MemberSamplerConfig& c) {
@@ -79,6 +80,7 @@ void from_json(const nlohmann::json& j, MemberSamplerConfig& c) {
   }
   f.get("per_group", c.per_group);
   f.get("target_tolerance", c.target_tolerance);
+  f.get("follow_ramp", c.follow_ramp);
   f.finish();
   c.Validate();
 }
@@ -165,6 +167,27 @@ SubnetConfig MemberSampler::random_config(double max_sparsity) {
 }
 
 SubnetConfig MemberSampler::random_level(double max_sparsity) {
+  if (config_.follow_ramp) {
+    // Every non-zero level with its weight; one above the ramp trains at the ramp's sparsity.
+    std::vector<double> levels(config_.ladder.levels.begin() + 1, config_.ladder.levels.end());
+    size_t i = levels.size() - 1;
+    if (config_.level_weights.empty()) {
+      i = uniform_int(levels.size());
+    } else {
+      double total = 0;
+      for (double w : config_.level_weights) total += w;
+      double u = uniform_real() * total;
+      for (size_t j = 0; j < levels.size(); ++j) {
+        u -= config_.level_weights[j];
+        if (u < 0) {
+          i = j;
+          break;
+        }
+      }
+    }
+    const double s = std::min(levels[i], max_sparsity);
+    return s > 0 ? SubnetConfig::Uniform(layers_, s) : dense();
+  }
   std::vector<double> allowed = config_.ladder.at_most(max_sparsity);
   allowed.erase(allowed.begin());  // 0 is always the first level
   if (allowed.empty()) return dense();

@@ -13,7 +13,8 @@
 //   std::string st = sampler.state();     // into the checkpoint
 //   sampler.set_state(st);                // resume: the next samples are identical
 //
-// sample(max_s) returns at most k configs, every level a ladder level <= max_s, each distinct
+// sample(max_s) returns at most k configs, every level a ladder level <= max_s (or max_s
+// itself, with follow_ramp), each distinct
 // (a member drawn twice trains once), the dense member first when it is drawn. While max_s is
 // below the smallest non-zero level every member is dense, so one dense config comes back.
 //
@@ -58,12 +59,17 @@ struct MemberSamplerConfig {
   SampleDistribution distribution = SampleDistribution::kPerLayerUniform;
   bool per_group = false;
   double target_tolerance = 0.02;  // target_size: |weighted mean level - target| allowed
+  bool follow_ramp = false;        // levels / space: a uniform level above max_s is drawn with
+                                   // its weight and trains at max_s itself (while the ramp is
+                                   // below it), instead of only the levels <= max_s: the sparse
+                                   // members prune gradually, as gmp does
 
   void Validate() const;  // ConfigError naming the key
 };
 
 // Keys: k, rule ("sandwich" | "levels" | "space"), p_dense, ladder, distribution
-// ("per_layer_uniform" | "target_size"), per_group, target_tolerance; unknown key -> ConfigError.
+// ("per_layer_uniform" | "target_size"), per_group, target_tolerance, follow_ramp; unknown key ->
+// ConfigError.
 void to_json(nlohmann::json& j, const MemberSamplerConfig& c);
 void from_json(const nlohmann::json& j, MemberSamplerConfig& c);
 

@@ -66,6 +66,8 @@ void TrainConfig::Validate() const {
   require(max_batch >= 1, "max_batch", "must be >= 1");
   require(fraction(wave_augment_prob), "wave_augment_prob", "must be in [0, 1]");
   require(fraction(spec_augment_start), "spec_augment_start", "must be in [0, 1]");
+  require(trainable == "all" || trainable == "unpruned" || trainable == "pruned", "trainable",
+          "must be all, unpruned or pruned");
   require(eval_utterances >= 0, "eval_utterances", "must be >= 0");
   for (double s : eval_levels) require(s >= 0 && s < 1, "eval_levels", "must lie in [0, 1)");
   model.Validate();
@@ -87,6 +89,8 @@ void TrainConfig::Validate() const {
           "omni.level_lr", "needs one factor per non-zero ladder level");
   for (double f : omni.level_lr)
     require(std::isfinite(f) && f > 0 && f <= 100, "omni.level_lr", "factors must be in (0, 100]");
+  require(!omni.follow_ramp || omni.distribution != "sandwich", "omni.follow_ramp",
+          "needs distribution levels or space");
   require(omni.space == "per_layer_uniform" || omni.space == "target_size", "omni.space",
           "must be per_layer_uniform or target_size");
   require(fraction(omni.warmup) && fraction(omni.ramp_end) && omni.warmup <= omni.ramp_end,
@@ -180,6 +184,8 @@ nlohmann::json TrainConfig::to_json() const {
         {"granularity", gmp.granularity}}},
   };
   if (!omni.level_lr.empty()) j["omni"]["level_lr"] = omni.level_lr;  // only when set, as fbank
+  if (trainable != "all") j["trainable"] = trainable;
+  if (omni.follow_ramp) j["omni"]["follow_ramp"] = true;  // only when set, as level_lr
   if (fbank) j["fbank"] = fbank->to_json();  // only when set: older run.json files stay equal
   return j;
 }
@@ -208,6 +214,7 @@ std::string TrainConfig::ToString() const {
                         omni.members_per_step == 1 ? "" : "s", omni.distribution, omni.freeze_at);
   if (mode == TrainMode::Gmp) what += fmt::format(" (target {:g})", gmp.target_sparsity);
   if (!init_from.empty()) what += " from " + init_from;
+  if (trainable != "all") what += ", training only the " + trainable + " parameters";
   std::string budget = steps > 0 ? fmt::format("{} steps", steps) : std::string();
   if (minutes > 0) budget += (budget.empty() ? "" : " or ") + fmt::format("{:g} min", minutes);
   return fmt::format("{}, lr {:g}, {} frames/batch (at most {} utts), CTC-only {:g} %, {}", what, lr,
@@ -252,6 +259,7 @@ void read_omni(const nlohmann::json& oj, OmniConfig& omni) {
     omni.level_weights.clear();  // the default weights belong to the default ladder
   o.get("level_weights", omni.level_weights);
   o.get("level_lr", omni.level_lr);
+  o.get("follow_ramp", omni.follow_ramp);
   o.get("space", omni.space);
   o.get("warmup", omni.warmup);
   o.get("ramp_end", omni.ramp_end);
@@ -314,6 +322,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   if (j.contains("spec_augment")) c.spec_augment = SpecAugmentConfig::from_json(j.at("spec_augment"));
   f.get("use_spec_augment", c.use_spec_augment);
   f.get("spec_augment_start", c.spec_augment_start);
+  f.get("trainable", c.trainable);
   f.get("eval_utterances", c.eval_utterances);
   f.get("eval_levels", c.eval_levels);
   if (j.contains("omni")) read_omni(j.at("omni"), c.omni);

@@ -51,6 +51,9 @@ struct OmniConfig {
   std::string space = "per_layer_uniform";  // random per-layer configs: or target_size
   double warmup = 0.0;                // progress fraction trained dense only (one pass per step)
   double ramp_end = 0.2;              // progress at which the max sparsity reaches max_sparsity
+  bool follow_ramp = false;           // levels / space: a level above the ramp's current max
+                                      // sparsity trains at that max (gradual pruning of the
+                                      // sparse members, as gmp's cubic ramp) instead of waiting
   double max_sparsity = 0.0;          // the sampler's top sparsity; 0: the ladder's top level
   int refresh_every = 25;             // optimiser steps between rank refreshes
   double freeze_at = 0.5;             // progress after which the ranks never change again
@@ -120,6 +123,12 @@ struct TrainConfig {
                                       // way); 0.4 rescued two stalled seeds at 2419 steps but
                                       // cost a 15-minute 2-worker run 15 points
                                       // (learning_curve/README.md); fine-tunes: 0 unless set
+
+  std::string trainable = "all";      // which parameters the optimiser moves: all | unpruned (those
+                                      // outside the prunable matrices: biases, embeddings, the
+                                      // input projection, the CTC head) | pruned (the prunable
+                                      // matrices alone); e.g. fine-tuning one sub-network's
+                                      // shared parameters (experiments/omni_vs_individual)
 
   int64_t eval_utterances = 150;      // dev utterances per periodic evaluation (fixed subset)
   std::vector<double> eval_levels = {0.0, 0.5, 0.7, 0.8, 0.9};  // omni: uniform levels evaluated

@@ -54,6 +54,7 @@ class OmniPolicy final : public TrainPolicy {
     s.rule = parse_member_rule(o.distribution);
     s.p_dense = o.p_dense;
     s.level_weights = o.level_weights;
+    s.follow_ramp = o.follow_ramp;
     s.ladder.levels = o.ladder;
     s.distribution = o.space == "target_size" ? SampleDistribution::kTargetSize
                                               : SampleDistribution::kPerLayerUniform;

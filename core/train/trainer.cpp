@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <random>
@@ -314,6 +315,7 @@ class TrainSession {
     for (auto& [n, p] : params_) plist_.push_back(p);
     adam_.emplace(plist_, torch::optim::AdamOptions(cfg_.lr).weight_decay(cfg_.weight_decay));
     layers_ = bundle_.model->prunable_layers();
+    freeze_untrainable();
     specs_ = specs_of(layers_);
     policy_ = make_policy(cfg_, specs_);
     rng_.seed(cfg_.seed);
@@ -324,6 +326,18 @@ class TrainSession {
       world_.Broadcast(plist_, 0);
     }
     if (world_.size() > 1) torch::manual_seed(cfg_.seed + 7919 * static_cast<uint64_t>(world_.rank()));
+  }
+
+  // cfg.trainable: the parameters it leaves out get no gradient, so Adam never moves them (the
+  // all-reduce keeps a gradient that no rank produced undefined).
+  void freeze_untrainable() {
+    if (cfg_.trainable == "all") return;
+    for (auto& [name, p] : params_) {
+      const bool prunable = std::any_of(layers_.begin(), layers_.end(), [&](const PrunableLayer& l) {
+        return l.weight.is_same(p);
+      });
+      p.requires_grad_(prunable == (cfg_.trainable == "pruned"));
+    }
   }
 
   void write_run_json() {

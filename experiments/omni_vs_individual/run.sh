@@ -50,6 +50,8 @@ omni_block() {
     omni-levels-w-p1)    echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"p_dense\": 0.1}" ;;
     omni-levels-w-p3)    echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"p_dense\": 0.3}" ;;
     omni-levels-w-sg0)   echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"shared_grad\": 0.0}" ;;
+    omni-levels-w-ramp50) echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"ramp_end\": 0.5, \"follow_ramp\": true}" ;;
+    omni-levels-w-ramp35) echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"ramp_end\": 0.35, \"follow_ramp\": true}" ;;
     omni-levels-w-fast90) echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"level_lr\": [1, 1, 1, 2]}" ;;
     *) echo "unknown variant $1" >&2; exit 1 ;;
   esac

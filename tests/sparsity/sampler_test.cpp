@@ -257,6 +257,39 @@ TEST(MemberSampler, SpaceAlsoDrawsPerLayerConfigsFromTheLadder) {
   EXPECT_GT(mixed, 100);
 }
 
+// follow_ramp: a level above the ramp keeps its weight and trains at the ramp's sparsity (the
+// sparse members prune gradually); once the ramp is at the top the draws are the plain ones.
+TEST(MemberSampler, FollowRampTrainsTheLevelsAboveTheRampAtTheRamp) {
+  MemberSamplerConfig cfg = levels_config(MemberRule::kLevels, 1, 0.2);
+  cfg.level_weights = {1, 1, 2, 4};
+  cfg.follow_ramp = true;
+  MemberSampler sampler(cfg, kSpecs, 33);
+  std::map<double, int> count;
+  const int n = 8000;
+  for (int i = 0; i < n; ++i) {
+    const SubnetConfig c = sampler.sample(0.6).at(0);
+    ASSERT_TRUE(c.is_uniform());
+    count[c.levels[0]]++;
+  }
+  ASSERT_EQ(count.size(), 3u) << "dense, 0.5 and the ramp's 0.6 only";
+  EXPECT_NEAR(count[0.0] / double(n), 0.2, 0.02);
+  EXPECT_NEAR(count[0.5] / double(n), 0.1, 0.015);
+  EXPECT_NEAR(count[0.6] / double(n), 0.7, 0.025) << "0.7, 0.8 and 0.9 train at 0.6";
+  // Below the first level: every sparse draw is the ramp's sparsity itself.
+  for (int i = 0; i < 50; ++i) {
+    const SubnetConfig c = sampler.sample(0.12).at(0);
+    EXPECT_TRUE(c.is_dense() || c.levels[0] == 0.12) << c.levels[0];
+  }
+  EXPECT_TRUE(sampler.sample(0.0).at(0).is_dense());
+  // At the top the draws equal the plain sampler's with the same seed.
+  MemberSamplerConfig plain_cfg = cfg;
+  plain_cfg.follow_ramp = false;
+  MemberSampler a(cfg, kSpecs, 5), b(plain_cfg, kSpecs, 5);
+  for (int i = 0; i < 200; ++i) EXPECT_EQ(a.sample(0.9), b.sample(0.9));
+  const auto back = nlohmann::json(cfg).get<MemberSamplerConfig>();
+  EXPECT_TRUE(back.follow_ramp);
+}
+
 TEST(MemberSampler, RuleValidation) {
   EXPECT_THROW(MemberSampler(levels_config(MemberRule::kSandwich, 1, 0.2), kSpecs, 1), ConfigError);
   EXPECT_THROW(MemberSampler(levels_config(MemberRule::kLevels, 0, 0.2), kSpecs, 1), ConfigError);

@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "core/common/error.h"
 #include "core/io/checkpoint.h"
 #include "core/io/run_dir.h"
 #include "core/model/transducer.h"
@@ -148,6 +149,54 @@ TEST_F(SharedGradRun, LevelLrScalesTheStepOfThatLevelsMember) {
     const double ratio = (d3.masked_select(moved).sum() / d1.masked_select(moved).sum()).item<double>();
     EXPECT_NEAR(ratio, 3.0, 0.05) << name;
   }
+}
+
+// cfg.trainable in a real run (the dense member, 4 steps from the parent): "unpruned" leaves
+// every prunable matrix exactly as the parent had it and moves the rest; "pruned" the reverse.
+TEST_F(SharedGradRun, TrainableChoosesWhichParametersMove) {
+  auto all_weights = [](const fs::path& run) {
+    auto ck = load_latest_checkpoint(RunDir::open(run));
+    std::map<std::string, at::Tensor> out;
+    for (auto& [k, v] : ck->second.weights) out[k] = v;
+    return out;
+  };
+  const auto prunable = prunable_weights(parent_, parent_cfg_);
+  const auto before = all_weights(parent_);
+  for (const std::string which : {"unpruned", "pruned"}) {
+    TrainConfig c = child("trainable-" + which, 1.0);
+    c.trainable = which;
+    train(c);
+    const auto after = all_weights(c.run);
+    int moved_prunable = 0, moved_other = 0, prunable_seen = 0;
+    for (const auto& [name, w0] : before) {
+      if (!after.count(name) || !w0.is_floating_point()) continue;
+      const bool is_prunable = name.rfind("model.", 0) == 0 && prunable.count(name.substr(6)) > 0;
+      prunable_seen += is_prunable;
+      const bool moved = !after.at(name).equal(w0);
+      (is_prunable ? moved_prunable : moved_other) += moved;
+    }
+    ASSERT_EQ(prunable_seen, static_cast<int>(prunable.size()));
+    if (which == "unpruned") {
+      EXPECT_EQ(moved_prunable, 0);
+      EXPECT_GT(moved_other, 3);
+    } else {
+      EXPECT_EQ(moved_prunable, static_cast<int>(prunable.size()));
+      EXPECT_EQ(moved_other, 0);
+    }
+  }
+  TrainConfig bad;
+  bad.steps = 1;
+  bad.trainable = "biases";
+  try {
+    bad.Validate();
+    FAIL() << "trainable = biases accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("trainable"), std::string::npos) << e.what();
+  }
+  TrainConfig round = bad;
+  round.trainable = "unpruned";
+  EXPECT_EQ(TrainConfig::from_json(round.to_json()).trainable, "unpruned");
+  EXPECT_FALSE(TrainConfig().to_json().contains("trainable")) << "older run.json files stay equal";
 }
 
 }  // namespace shared_grad_test

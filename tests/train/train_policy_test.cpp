@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <set>
+
 #include <torch/torch.h>
 
 #include "core/common/atomic_file.h"
@@ -190,6 +193,37 @@ TEST(OmniPolicy, LevelLrScalesAStepByItsMembersLadderLevel) {
   cfg.mode = TrainMode::Gmp;
   cfg.omni.level_lr = {2.0, 4.0};  // an omni knob: gmp ignores it
   EXPECT_DOUBLE_EQ(make_policy(cfg, specs)->lr_factor({s90}), 1.0);
+}
+
+// omni.follow_ramp in the policy: mid-ramp the sparse members sit at the ladder levels the ramp
+// has passed or at the ramp's own sparsity; the key round-trips and the sandwich refuses it.
+TEST(OmniPolicy, FollowRampPrunesTheSparseMembersGradually) {
+  const PrunableLayers layers = test::make_layers(3);
+  TrainConfig cfg = omni_config(0.5);
+  cfg.omni.ramp_end = 0.5;
+  cfg.omni.follow_ramp = true;
+  auto policy = make_policy(cfg, specs_of(layers));
+  const double ramp = 0.9 * (1 - std::pow(1 - 0.15 / 0.5, 3));  // the cubic ramp at 0.15: 0.59
+  std::set<double> seen;
+  for (int i = 0; i < 200; ++i)
+    for (const SubnetConfig& c : policy->plan(15, 0.15, layers)) seen.insert(c.levels.at(0));
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(*seen.begin(), 0.0);
+  EXPECT_EQ(*std::next(seen.begin()), 0.5);
+  EXPECT_NEAR(*seen.rbegin(), ramp, 1e-4) << "0.7, 0.8 and 0.9 train at the ramp's sparsity";
+
+  const TrainConfig plain = TrainConfig::from_json({{"steps", 10}});
+  EXPECT_FALSE(plain.omni.follow_ramp);
+  EXPECT_FALSE(plain.to_json()["omni"].contains("follow_ramp")) << "older run.json files stay equal";
+  EXPECT_TRUE(TrainConfig::from_json(cfg.to_json()).omni.follow_ramp);
+  cfg.omni.distribution = "sandwich";
+  cfg.omni.members_per_step = 2;
+  try {
+    cfg.Validate();
+    FAIL() << "follow_ramp with the sandwich accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("omni.follow_ramp"), std::string::npos) << e.what();
+  }
 }
 
 TEST(TrainConfig, LevelLrIsWrittenOnlyWhenSetAndBadFactorsNameTheKey) {
