@@ -5,7 +5,10 @@
 # all-reduce (allreduce-check). Layout 1x1h is one worker on half-size batches (up to 3000
 # frames / 16 utterances): twice its samples/s is what two workers would reach if communication
 # were free and the workers did not slow each other down (the ceiling the fixed cost of a
-# training pass leaves). Prints a markdown table and saves it as RESULTS.md here.
+# training pass leaves). Layouts ending in d use double-size batches (up to 12000 frames / 64
+# utterances): 2x1d gives each worker a default-size batch (the global batch grows with the
+# workers, as data-parallel recipes usually scale it), and 1x1d is one worker on the same
+# global batch. Prints a markdown table and saves it as RESULTS.md here.
 #
 #   bash experiments/data_parallel/run.sh            # STEPS=120 per layout
 # LAYOUTS="1x1 1x2 2x1 4x1" picks others (workers x threads); CORPUS reuses a corpus.
@@ -24,9 +27,11 @@ mkdir -p "$OUT"
 # The default batches, no CTC-only phase (every step a full transducer step), no evaluation.
 echo '{"ctc_warmup": 0, "log_every": 10}' > "$OUT/config.json"
 echo '{"ctc_warmup": 0, "log_every": 10, "max_frames_per_batch": 3000, "max_batch": 16}' > "$OUT/config-half.json"
+echo '{"ctc_warmup": 0, "log_every": 10, "max_frames_per_batch": 12000, "max_batch": 64}' > "$OUT/config-double.json"
 for layout in $LAYOUTS; do
-  w=${layout%x*}; t=${layout#*x}; t=${t%h}
+  w=${layout%x*}; t=${layout#*x}; t=${t%[hd]}
   config=$OUT/config.json; [[ $layout == *h ]] && config=$OUT/config-half.json
+  [[ $layout == *d ]] && config=$OUT/config-double.json
   rm -rf "$OUT/run-$layout"
   "$BIN" -q --threads "$t" train --data "$CORPUS" --run "$OUT/run-$layout" --mode dense \
     --config "$config" --steps "$STEPS" --workers "$w" \
@@ -60,12 +65,18 @@ for l, (sps, sync, straggle) in rows.items():
     w, t = l.split("x")
     if t.endswith("h"):
         print(f"| {w} x {t[:-1]}, half-size batches | {sps:.1f} | {sps / base:.2f}x | — | — |")
+    elif t.endswith("d"):
+        what = "each worker a default-size batch (global batch 2x)" if w != "1" else "double-size batches"
+        print(f"| {w} x {t[:-1]}, {what} | {sps:.1f} | {sps / base:.2f}x | {sync:.1f} | {straggle:.1f} |")
     else:
         print(f"| {w} x {t} | {sps:.1f} | {sps / base:.2f}x | {sync:.1f} | {straggle:.1f} |")
 if "1x1h" in rows and "1x1" in rows:
     print(f"\nCeiling for 2 workers (twice the half-batch rate of one): {2 * rows['1x1h'][0] / base:.2f}x "
           "the 1 x 1 samples/s; what the fixed cost of a pass (the LSTMs' per-frame steps, the "
           "optimiser step) leaves before any communication or contention.")
+if "2x1d" in rows and "1x1d" in rows:
+    print(f"\nAt the doubled global batch, 2 workers run {rows['2x1d'][0] / rows['1x1d'][0]:.2f}x one "
+          "worker on the same batches.")
 print(f"\n`allreduce-check --workers 2`: {ar['bytes'] / 1e6:.2f} MB (the tiny model's gradients) in "
       f"{ar['ms_per_allreduce']:.1f} ms per all-reduce, sums correct: {ar['correct']}.")
 PY
