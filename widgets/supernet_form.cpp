@@ -1,5 +1,6 @@
 #include "widgets/supernet_form.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -11,7 +12,8 @@ namespace {
 
 // OmniConfig's defaults.
 constexpr int kMembers = 1;
-constexpr double kPDense = 0.2, kFreezeAt = 0.5, kDistill = 0.0, kSharedGrad = 1.0;
+constexpr double kPDense = 0.2, kFreezeAt = 0.5, kDistill = 0.0, kSharedGrad = 1.0, kRampEnd = 0.2;
+constexpr bool kFollowRamp = false;
 const char* const kDistribution = "levels";
 
 QDoubleSpinBox* spin(QWidget* parent, const char* name, double max, double step, double value,
@@ -57,6 +59,14 @@ SupernetForm::SupernetForm(QWidget* parent) : QGroupBox("Supernet (omni mode)", 
                   "Weight of the distillation loss: sparse members fit the dense member's CTC\n"
                   "posteriors (0 = off; costs one extra forward pass per step)");
   distill_->setSpecialValueText("off");
+  ramp_end_ = spin(this, "ramp_end", 1.0, 0.05, kRampEnd,
+                   "Progress (0..1) at which the largest sparsity the members may have reaches\n"
+                   "the ladder's top level (the cubic ramp)");
+  follow_ramp_ = new QCheckBox("Prune sparse members gradually", this);
+  follow_ramp_->setObjectName("follow_ramp");
+  follow_ramp_->setChecked(kFollowRamp);
+  follow_ramp_->setToolTip("A level above the ramp trains at the ramp's sparsity instead of\n"
+                           "waiting for it (levels and space rules), as a gmp model is pruned");
   freeze_at_ = spin(this, "freeze_at", 1.0, 0.05, kFreezeAt,
                     "Progress (0..1) after which the masks never change again: the last part of\n"
                     "the run trains exactly the masks that are evaluated and exported");
@@ -70,6 +80,8 @@ SupernetForm::SupernetForm(QWidget* parent) : QGroupBox("Supernet (omni mode)", 
   form->addRow("Members per step", members_);
   form->addRow("Distribution", distribution_);
   form->addRow("Dense probability", p_dense_);
+  form->addRow("Ramp ends at", ramp_end_);
+  form->addRow("", follow_ramp_);
   form->addRow("Distillation", distill_);
   form->addRow("Freeze masks at", freeze_at_);
   form->addRow("Shared-core gradient", shared_grad_);
@@ -81,6 +93,8 @@ void SupernetForm::updateLimits() {
   const bool sandwich = distribution_->currentData().toString() == "sandwich";
   members_->setMinimum(sandwich ? 2 : 1);  // raises a value of 1 to 2
   p_dense_->setEnabled(!sandwich);
+  follow_ramp_->setEnabled(!sandwich);
+  if (sandwich) follow_ramp_->setChecked(false);  // the core refuses it with the sandwich
 }
 
 void SupernetForm::loadConfig(const QJsonObject& o) {
@@ -95,6 +109,8 @@ void SupernetForm::loadConfig(const QJsonObject& o) {
   distill_->setValue(o.value("distill_weight").toDouble(kDistill));
   freeze_at_->setValue(o.value("freeze_at").toDouble(legacy ? 1.0 : kFreezeAt));
   shared_grad_->setValue(o.value("shared_grad").toDouble(kSharedGrad));
+  ramp_end_->setValue(o.value("ramp_end").toDouble(kRampEnd));
+  follow_ramp_->setChecked(o.value("follow_ramp").toBool(kFollowRamp) && follow_ramp_->isEnabled());
 }
 
 QStringList SupernetForm::trainArguments() const {
@@ -103,7 +119,9 @@ QStringList SupernetForm::trainArguments() const {
           "--p-dense",   QString::number(p_dense_->value()),
           "--distill",   QString::number(distill_->value()),
           "--freeze-at", QString::number(freeze_at_->value()),
-          "--shared-grad", QString::number(shared_grad_->value())};
+          "--shared-grad", QString::number(shared_grad_->value()),
+          "--ramp-end",  QString::number(ramp_end_->value()),
+          follow_ramp_->isChecked() ? "--follow-ramp" : "--no-follow-ramp"};
 }
 
 }  // namespace omnisparse::widgets

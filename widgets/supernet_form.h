@@ -1,6 +1,7 @@
 // The supernet's settings in the training form (omni mode): members trained per step, the rule
 // that draws them, the dense probability, the distillation weight, the point where the masks
-// freeze and the factor on gradients into the weights smaller members share after it; shown with the core's defaults (core/train/train_config.h, OmniConfig), filled from a
+// freeze and the factor on gradients into the weights smaller members share after it, where the
+// sparsity ramp ends and whether the sparse members follow it; shown with the core's defaults (core/train/train_config.h, OmniConfig), filled from a
 // run.json config and turned into `omnisparse train` flags. The sandwich rule trains the dense
 // and the sparsest member every step, so it keeps k >= 2 (the core refuses less) and greys out
 // the dense probability it does not use.
@@ -14,6 +15,7 @@
 #include <QJsonObject>
 #include <QStringList>
 
+class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QSpinBox;
@@ -30,6 +32,7 @@ class SupernetForm : public QGroupBox {
   // configs: "k" members by the sandwich rule, refreshed to the end).
   void loadConfig(const QJsonObject& omni);
   // --members K --distribution D --p-dense P --distill W --freeze-at F --shared-grad G
+  // --ramp-end R --follow-ramp|--no-follow-ramp
   QStringList trainArguments() const;
 
  private:
@@ -37,7 +40,8 @@ class SupernetForm : public QGroupBox {
 
   QSpinBox* members_;
   QComboBox* distribution_;
-  QDoubleSpinBox *p_dense_, *distill_, *freeze_at_, *shared_grad_;
+  QDoubleSpinBox *p_dense_, *distill_, *freeze_at_, *shared_grad_, *ramp_end_;
+  QCheckBox* follow_ramp_;
 };
 
 }  // namespace omnisparse::widgets

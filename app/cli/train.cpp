@@ -29,8 +29,9 @@ extern "C" void on_stop_signal(int) { g_stop = true; }
 struct TrainArgs {
   std::string data, run, config_file, preset, mode, device, init_from, distribution, predictor;
   double target_sparsity = -1, minutes = -1, freeze_at = -1, distill = -1, p_dense = -1,
-         shared_grad = -1;
+         shared_grad = -1, ramp_end = -1;
   int members = -1;
+  int follow_ramp = -1;  // -1: the config's; 0 / 1: --no-follow-ramp / --follow-ramp
   std::string workers = "auto", master;
   int nnodes = 1, node_rank = 0;
   int64_t steps = -1, checkpoint_every = -1, eval_every = -1;
@@ -61,6 +62,8 @@ TrainConfig config_of(const TrainArgs& a, bool* names_model) {
   if (a.freeze_at >= 0) cfg.omni.freeze_at = a.freeze_at;
   if (a.distill >= 0) cfg.omni.distill_weight = a.distill;
   if (a.shared_grad >= 0) cfg.omni.shared_grad = a.shared_grad;
+  if (a.ramp_end >= 0) cfg.omni.ramp_end = a.ramp_end;
+  if (a.follow_ramp >= 0) cfg.omni.follow_ramp = a.follow_ramp == 1;
   if (a.steps >= 0) cfg.steps = a.steps;
   if (a.minutes >= 0) cfg.minutes = a.minutes;
   if (a.steps >= 0 && a.minutes < 0) cfg.minutes = 0;
@@ -179,6 +182,14 @@ static void train_command(CLI::App& root) {
   c->add_option("--distribution", a->distribution,
                 "omni: member rule sandwich | levels | space (default levels)");
   c->add_option("--p-dense", a->p_dense, "omni: probability a member is the dense one (default 0.2)");
+  c->add_option("--ramp-end", a->ramp_end,
+                "omni: progress at which the largest sparsity reaches the ladder's top (default "
+                "0.2)")
+      ->check(CLI::Range(0.0, 1.0));
+  c->add_flag_function(
+      "--follow-ramp,!--no-follow-ramp", [a](int64_t n) { a->follow_ramp = n > 0 ? 1 : 0; },
+      "omni: levels above the ramp train at the ramp's sparsity (gradual pruning, as gmp) "
+      "instead of waiting for it");
   c->add_option("--freeze-at", a->freeze_at,
                 "omni: progress after which the masks never change (default 0.5)");
   c->add_option("--distill", a->distill,

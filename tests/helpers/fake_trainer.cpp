@@ -22,7 +22,8 @@
 //   exits with code 1.
 // --handle-term: SIGTERM asks it to stop after the current step, like the real trainer (or
 //   the launcher, which passes it to every worker): a "stopped" event, exit code 0.
-// --mode, --preset, --init-from, --members, --distribution, --p-dense, --distill, --freeze-at
+// --mode, --preset, --init-from, --members, --distribution, --p-dense, --distill, --freeze-at,
+// --ramp-end, --follow-ramp / --no-follow-ramp
 // land in run.json's config like the real trainer's. Other flags (--data, --device, ...) are
 // accepted and ignored.
 #include <nlohmann/json.hpp>
@@ -116,6 +117,9 @@ int main(int argc, char** argv) {
     else if (a == "--p-dense") omni["p_dense"] = std::stod(value());
     else if (a == "--distill") omni["distill_weight"] = std::stod(value());
     else if (a == "--freeze-at") omni["freeze_at"] = std::stod(value());
+    else if (a == "--ramp-end") omni["ramp_end"] = std::stod(value());
+    else if (a == "--follow-ramp") omni["follow_ramp"] = true;
+    else if (a == "--no-follow-ramp") omni["follow_ramp"] = false;
     else if (a == "--resume") resume = true;
     else if (a == "--handle-term") handle_term = true;
     else if (a == "--json") json_out = true;

@@ -6,6 +6,7 @@
 // as SIGTERM to a launcher and a lost worker's error event as the run's error.
 #include <gtest/gtest.h>
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QDoubleSpinBox>
@@ -199,6 +200,8 @@ TEST(TrainingPanel, ParentAndSupernetFieldsBecomeTrainFlags) {
   f.field<QDoubleSpinBox>("distill_weight")->setValue(0.5);
   f.field<QDoubleSpinBox>("freeze_at")->setValue(0.7);
   f.field<QDoubleSpinBox>("shared_grad")->setValue(0.25);
+  f.field<QDoubleSpinBox>("ramp_end")->setValue(0.45);
+  f.field<QCheckBox>("follow_ramp")->setChecked(true);
   const QStringList a = f.panel.trainArguments(false);
   EXPECT_EQ(flag_value(a, "--init-from"), "/runs/dense-15min");
   EXPECT_EQ(flag_value(a, "--members"), "3");
@@ -207,6 +210,9 @@ TEST(TrainingPanel, ParentAndSupernetFieldsBecomeTrainFlags) {
   EXPECT_EQ(flag_value(a, "--distill"), "0.5");
   EXPECT_EQ(flag_value(a, "--freeze-at"), "0.7");
   EXPECT_EQ(flag_value(a, "--shared-grad"), "0.25");
+  EXPECT_EQ(flag_value(a, "--ramp-end"), "0.45");
+  EXPECT_TRUE(a.contains("--follow-ramp"));
+  EXPECT_FALSE(a.contains("--no-follow-ramp"));
   EXPECT_GT(a.indexOf("--members"), a.indexOf("train"));  // subcommand flags after "train"
 
   // The supernet flags belong to omni mode; the parent to every mode.
@@ -215,7 +221,8 @@ TEST(TrainingPanel, ParentAndSupernetFieldsBecomeTrainFlags) {
     const QStringList b = f.panel.trainArguments(false);
     EXPECT_EQ(flag_value(b, "--init-from"), "/runs/dense-15min") << mode.toStdString();
     for (const char* flag :
-         {"--members", "--distribution", "--p-dense", "--distill", "--freeze-at", "--shared-grad"})
+         {"--members", "--distribution", "--p-dense", "--distill", "--freeze-at", "--shared-grad",
+          "--ramp-end", "--follow-ramp", "--no-follow-ramp"})
       EXPECT_FALSE(b.contains(flag)) << mode.toStdString() << " " << flag;
   }
   f.field<QLineEdit>("init_from")->clear();
@@ -233,6 +240,8 @@ TEST(TrainingPanel, DefaultsAreTheCoreDefaults) {
   EXPECT_EQ(flag_value(a, "--distill"), "0");
   EXPECT_EQ(flag_value(a, "--freeze-at"), "0.5");
   EXPECT_EQ(flag_value(a, "--shared-grad"), "1");
+  EXPECT_EQ(flag_value(a, "--ramp-end"), "0.2");
+  EXPECT_TRUE(a.contains("--no-follow-ramp"));
   EXPECT_FALSE(a.contains("--init-from"));
 }
 
@@ -269,6 +278,8 @@ TEST(TrainingPanel, SandwichRuleNeverLaunchesWithFewerThanTwoMembers) {
   EXPECT_EQ(members->value(), 2);
   EXPECT_EQ(flag_value(f.panel.trainArguments(false), "--members"), "2");
   EXPECT_FALSE(f.field<QDoubleSpinBox>("p_dense")->isEnabled());  // sandwich has no p_dense
+  EXPECT_FALSE(f.field<QCheckBox>("follow_ramp")->isEnabled());  // the core refuses it there
+  EXPECT_TRUE(f.panel.trainArguments(false).contains("--no-follow-ramp"));
   f.setDistribution("levels");
   EXPECT_EQ(members->minimum(), 1);
   members->setValue(1);
@@ -305,7 +316,17 @@ TEST(TrainingPanel, RunConfigFillsTheParentAndSupernetFields) {
   EXPECT_DOUBLE_EQ(f.field<QDoubleSpinBox>("p_dense")->value(), 0.2);
   EXPECT_DOUBLE_EQ(f.field<QDoubleSpinBox>("freeze_at")->value(), 0.5);
   EXPECT_DOUBLE_EQ(f.field<QDoubleSpinBox>("distill_weight")->value(), 0.0);
+  EXPECT_DOUBLE_EQ(f.field<QDoubleSpinBox>("ramp_end")->value(), 0.2);
+  EXPECT_FALSE(f.field<QCheckBox>("follow_ramp")->isChecked());
   EXPECT_EQ(f.field<QComboBox>("predictor")->currentData().toString(), "lstm");
+
+  // A gradual-pruning supernet's ramp settings come back.
+  const QString ramp = f.run + "-ramp";
+  write_file(ramp + "/run.json", R"({"config": {"mode": "omni", "steps": 50,
+      "omni": {"distribution": "levels", "ramp_end": 0.35, "follow_ramp": true}}})");
+  f.panel.setRunDirectory(ramp);
+  EXPECT_DOUBLE_EQ(f.field<QDoubleSpinBox>("ramp_end")->value(), 0.35);
+  EXPECT_TRUE(f.field<QCheckBox>("follow_ramp")->isChecked());
 
   // Before members_per_step, "k" members by the sandwich rule, refreshed to the end.
   const QString legacy = f.run + "-legacy";
@@ -325,6 +346,7 @@ TEST(TrainingPanel, LaunchedSettingsComeBackFromTheRunItWrote) {
   f.field<QSpinBox>("members_per_step")->setValue(3);
   f.field<QDoubleSpinBox>("distill_weight")->setValue(0.8);
   f.field<QDoubleSpinBox>("freeze_at")->setValue(0.6);
+  f.field<QDoubleSpinBox>("ramp_end")->setValue(0.3);
   ASSERT_TRUE(f.runToEnd());
   TrainingPanel viewer;  // the fake trainer wrote run.json from the flags, like the real one
   viewer.setRunDirectory(f.run);
@@ -333,6 +355,7 @@ TEST(TrainingPanel, LaunchedSettingsComeBackFromTheRunItWrote) {
   EXPECT_EQ(viewer.findChild<QComboBox*>("distribution")->currentData().toString(), "sandwich");
   EXPECT_DOUBLE_EQ(viewer.findChild<QDoubleSpinBox*>("distill_weight")->value(), 0.8);
   EXPECT_DOUBLE_EQ(viewer.findChild<QDoubleSpinBox*>("freeze_at")->value(), 0.6);
+  EXPECT_DOUBLE_EQ(viewer.findChild<QDoubleSpinBox*>("ramp_end")->value(), 0.3);
 }
 
 TEST(TrainingPanel, StatusLineOfARunningChildCountsThePassesWithItsParent) {
