@@ -5,7 +5,9 @@ of every model with and without D. Standard library only.
 usage: table.py OUT CORPUS F "TARGETS" "VARIANTS" ["ACCEPT"]
 The first variant is the primary one; ACCEPT lists further variants whose acceptance is checked
 (against the best gmp model of each level over the learning rates trained)."""
+import glob
 import json
+import os
 import platform
 import sys
 from pathlib import Path
@@ -85,7 +87,16 @@ print(f"- parent D: dense, {d_steps} steps (CTC alone for the first 40 %), {d_pa
 print(f"- every fine-tune from D: {F} optimiser steps, peak lr 1e-3 (cosine to 1e-4) unless its name "
       "ends in -lr2 / -lr3 (2e-3 / 3e-3), no CTC-only phase; gmp: cubic ramp to the target over "
       "the first half, fixed mask after")
-print(f"- machine: {cpu}, 1 torch thread per run, two runs at a time on the 2-core VM")
+layouts = {}
+for rj in sorted(glob.glob(os.path.join(out, "*", "run.json"))):
+    r = json.load(open(rj))
+    w, t = r.get("workers", 1), r["config"].get("threads", 1)
+    lay = f"{w} worker{'s' if w > 1 else ''} x {t} thread{'s' if t > 1 else ''}"
+    layouts.setdefault(lay, []).append(os.path.basename(os.path.dirname(rj)))
+lay_text = "; ".join(f"{k}: "
+                     + (", ".join(v) if len(v) <= 3 else f"{len(v)} runs")
+                     for k, v in sorted(layouts.items(), key=lambda kv: len(kv[1])))
+print(f"- machine: {cpu}, two runs at a time on the 2-core VM; per run {lay_text}")
 print("- cells: test WER / CER in %, and (first table) non-zero parameters of the whole model\n")
 
 header = ["sparsity"] + [f"`{v}`" for v in variants] + ["best gmp model of the level",
