@@ -12,8 +12,13 @@ namespace {
 
 // OmniConfig's defaults.
 constexpr int kMembers = 1;
-constexpr double kPDense = 0.2, kFreezeAt = 0.5, kDistill = 0.0, kSharedGrad = 1.0, kRampEnd = 0.2;
-constexpr bool kFollowRamp = false;
+constexpr double kPDense = 0.2, kFreezeAt = 0.5, kDistill = 0.0, kSharedGrad = 1.0, kRampEnd = 0.5;
+constexpr bool kFollowRamp = true;
+// The omni keys of every config saved since the current schedule: one that has them all but
+// follow_ramp was saved before that key existed and trained without it (as the core reads it).
+const char* const kSavedOmniKeys[] = {"members_per_step", "p_dense", "warmup", "ramp_end",
+                                      "max_sparsity", "refresh_every", "freeze_at",
+                                      "granularity", "ladder"};
 const char* const kDistribution = "levels";
 
 QDoubleSpinBox* spin(QWidget* parent, const char* name, double max, double step, double value,
@@ -94,7 +99,7 @@ void SupernetForm::updateLimits() {
   members_->setMinimum(sandwich ? 2 : 1);  // raises a value of 1 to 2
   p_dense_->setEnabled(!sandwich);
   follow_ramp_->setEnabled(!sandwich);
-  if (sandwich) follow_ramp_->setChecked(false);  // the core refuses it with the sandwich
+  if (sandwich) follow_ramp_->setChecked(false);  // the sandwich draws no uniform levels
 }
 
 void SupernetForm::loadConfig(const QJsonObject& o) {
@@ -110,7 +115,10 @@ void SupernetForm::loadConfig(const QJsonObject& o) {
   freeze_at_->setValue(o.value("freeze_at").toDouble(legacy ? 1.0 : kFreezeAt));
   shared_grad_->setValue(o.value("shared_grad").toDouble(kSharedGrad));
   ramp_end_->setValue(o.value("ramp_end").toDouble(kRampEnd));
-  follow_ramp_->setChecked(o.value("follow_ramp").toBool(kFollowRamp) && follow_ramp_->isEnabled());
+  bool saved_before = !o.contains("follow_ramp");
+  for (const char* k : kSavedOmniKeys) saved_before = saved_before && o.contains(k);
+  follow_ramp_->setChecked(o.value("follow_ramp").toBool(kFollowRamp && !saved_before) &&
+                           follow_ramp_->isEnabled());
 }
 
 QStringList SupernetForm::trainArguments() const {

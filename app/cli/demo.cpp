@@ -207,7 +207,8 @@ TrainConfig base_config(const DemoArgs& a, const fs::path& corpus) {
 }
 
 // Phase 1: dense. Phase 2: the supernet fine-tuned from it (experiments/omni_vs_individual):
-// one member per step (dense 20 %, else a uniform ladder level), masks frozen half-way, a
+// one member per step (dense 20 %, else a uniform ladder level), the sparse members pruned
+// gradually over the first half (follow_ramp), masks frozen half-way, a
 // fine-tune's short warm-up and no CTC-only phase (the parent's encoder is trained).
 bool train_stage(const DemoArgs& a, const fs::path& corpus, const fs::path& dense_run,
                  const fs::path& omni_run) {

@@ -1,5 +1,6 @@
 #include "core/train/train_config.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -89,8 +90,6 @@ void TrainConfig::Validate() const {
           "omni.level_lr", "needs one factor per non-zero ladder level");
   for (double f : omni.level_lr)
     require(std::isfinite(f) && f > 0 && f <= 100, "omni.level_lr", "factors must be in (0, 100]");
-  require(!omni.follow_ramp || omni.distribution != "sandwich", "omni.follow_ramp",
-          "needs distribution levels or space");
   require(omni.space == "per_layer_uniform" || omni.space == "target_size", "omni.space",
           "must be per_layer_uniform or target_size");
   require(fraction(omni.warmup) && fraction(omni.ramp_end) && omni.warmup <= omni.ramp_end,
@@ -185,7 +184,7 @@ nlohmann::json TrainConfig::to_json() const {
   };
   if (!omni.level_lr.empty()) j["omni"]["level_lr"] = omni.level_lr;  // only when set, as fbank
   if (trainable != "all") j["trainable"] = trainable;
-  if (omni.follow_ramp) j["omni"]["follow_ramp"] = true;  // only when set, as level_lr
+  j["omni"]["follow_ramp"] = omni.follow_ramp;
   if (fbank) j["fbank"] = fbank->to_json();  // only when set: older run.json files stay equal
   return j;
 }
@@ -232,6 +231,11 @@ TransducerConfig model_of(const nlohmann::json& m, const TransducerConfig& base)
   return TransducerConfig::from_json(merged);
 }
 
+// The omni keys every saved config (to_json) has had since the supernet's current schedule.
+constexpr const char* kSavedOmniKeys[] = {"members_per_step", "p_dense", "warmup", "ramp_end",
+                                          "max_sparsity", "refresh_every", "freeze_at",
+                                          "granularity", "ladder"};
+
 void read_omni(const nlohmann::json& oj, OmniConfig& omni) {
   JsonFields o(oj, "train.omni");
   if (oj.is_object() && oj.contains("k")) {
@@ -259,6 +263,12 @@ void read_omni(const nlohmann::json& oj, OmniConfig& omni) {
     omni.level_weights.clear();  // the default weights belong to the default ladder
   o.get("level_weights", omni.level_weights);
   o.get("level_lr", omni.level_lr);
+  // A config saved before follow_ramp existed (it names every other omni key) trained without.
+  const bool saved_before_follow_ramp =
+      oj.is_object() && !oj.contains("follow_ramp") &&
+      std::all_of(std::begin(kSavedOmniKeys), std::end(kSavedOmniKeys),
+                  [&](const char* k) { return oj.contains(k); });
+  if (saved_before_follow_ramp) omni.follow_ramp = false;
   o.get("follow_ramp", omni.follow_ramp);
   o.get("space", omni.space);
   o.get("warmup", omni.warmup);

@@ -50,10 +50,12 @@ struct OmniConfig {
                                       // members); empty: 1 everywhere
   std::string space = "per_layer_uniform";  // random per-layer configs: or target_size
   double warmup = 0.0;                // progress fraction trained dense only (one pass per step)
-  double ramp_end = 0.2;              // progress at which the max sparsity reaches max_sparsity
-  bool follow_ramp = false;           // levels / space: a level above the ramp's current max
+  double ramp_end = 0.5;              // progress at which the max sparsity reaches max_sparsity
+  bool follow_ramp = true;            // levels / space: a level above the ramp's current max
                                       // sparsity trains at that max (gradual pruning of the
-                                      // sparse members, as gmp's cubic ramp) instead of waiting
+                                      // sparse members, as gmp's cubic ramp) instead of waiting;
+                                      // with ramp_end 0.5 the best recipe measured
+                                      // (experiments/omni_vs_individual); the sandwich ignores it
   double max_sparsity = 0.0;          // the sampler's top sparsity; 0: the ladder's top level
   int refresh_every = 25;             // optimiser steps between rank refreshes
   double freeze_at = 0.5;             // progress after which the ranks never change again

@@ -39,7 +39,8 @@ RESULTS=${RESULTS:-$HERE/RESULTS.md}  # the table (F = 3000: RESULTS-f3000.md)
 PNG=${PNG:-$HERE/front.png}           # the plot
 LEVELS='"members_per_step": 1, "distribution": "levels", "p_dense": 0.2, "ramp_end": 0.2, "freeze_at": 0.5'
 omni_block() {
-  case ${1%-lr[0-9]} in
+  local base=${1%-lr[0-9]}
+  case ${base%-seed2} in
     omni-levels)         echo "{$LEVELS, \"level_weights\": []}" ;;
     omni-levels-distill) echo "{$LEVELS, \"level_weights\": [], \"distill_weight\": 1.0}" ;;
     omni-levels-k4)      echo "{$LEVELS, \"level_weights\": [], \"members_per_step\": 4}" ;;
@@ -51,6 +52,7 @@ omni_block() {
     omni-levels-w-p3)    echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"p_dense\": 0.3}" ;;
     omni-levels-w-sg0)   echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"shared_grad\": 0.0}" ;;
     omni-levels-w-ramp50) echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"ramp_end\": 0.5, \"follow_ramp\": true}" ;;
+    omni-levels-w-ramp50-fast90) echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"ramp_end\": 0.5, \"follow_ramp\": true, \"level_lr\": [1, 1, 1, 2]}" ;;
     omni-levels-w-ramp35) echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"ramp_end\": 0.35, \"follow_ramp\": true}" ;;
     omni-levels-w-fast90) echo "{$LEVELS, \"level_weights\": [1, 1.5, 2, 3.5], \"level_lr\": [1, 1, 1, 2]}" ;;
     *) echo "unknown variant $1" >&2; exit 1 ;;
@@ -88,7 +90,9 @@ run_named() {
       local t=${name#gmp-}; t=${t%%-*}
       local seed=""; [[ $name == *-seed2* ]] && seed=', "seed": 2'
       train "$name" gmp "$F" "{$ft, $GMP$seed}" --init-from "$OUT/D" --target-sparsity "$t" ;;
-    *) train "$name" omni "$F" "{$ft, \"omni\": $(omni_block "$name")}" --init-from "$OUT/D" ;;
+    *)
+      local seed=""; [[ $name == *-seed2* ]] && seed=', "seed": 2'
+      train "$name" omni "$F" "{$ft, \"omni\": $(omni_block "$name")$seed}" --init-from "$OUT/D" ;;
   esac
 }
 

@@ -240,8 +240,8 @@ TEST(TrainingPanel, DefaultsAreTheCoreDefaults) {
   EXPECT_EQ(flag_value(a, "--distill"), "0");
   EXPECT_EQ(flag_value(a, "--freeze-at"), "0.5");
   EXPECT_EQ(flag_value(a, "--shared-grad"), "1");
-  EXPECT_EQ(flag_value(a, "--ramp-end"), "0.2");
-  EXPECT_TRUE(a.contains("--no-follow-ramp"));
+  EXPECT_EQ(flag_value(a, "--ramp-end"), "0.5");
+  EXPECT_TRUE(a.contains("--follow-ramp"));
   EXPECT_FALSE(a.contains("--init-from"));
 }
 
@@ -316,17 +316,26 @@ TEST(TrainingPanel, RunConfigFillsTheParentAndSupernetFields) {
   EXPECT_DOUBLE_EQ(f.field<QDoubleSpinBox>("p_dense")->value(), 0.2);
   EXPECT_DOUBLE_EQ(f.field<QDoubleSpinBox>("freeze_at")->value(), 0.5);
   EXPECT_DOUBLE_EQ(f.field<QDoubleSpinBox>("distill_weight")->value(), 0.0);
-  EXPECT_DOUBLE_EQ(f.field<QDoubleSpinBox>("ramp_end")->value(), 0.2);
-  EXPECT_FALSE(f.field<QCheckBox>("follow_ramp")->isChecked());
+  EXPECT_DOUBLE_EQ(f.field<QDoubleSpinBox>("ramp_end")->value(), 0.5);
+  EXPECT_TRUE(f.field<QCheckBox>("follow_ramp")->isChecked());
   EXPECT_EQ(f.field<QComboBox>("predictor")->currentData().toString(), "lstm");
 
   // A gradual-pruning supernet's ramp settings come back.
   const QString ramp = f.run + "-ramp";
   write_file(ramp + "/run.json", R"({"config": {"mode": "omni", "steps": 50,
-      "omni": {"distribution": "levels", "ramp_end": 0.35, "follow_ramp": true}}})");
+      "omni": {"distribution": "levels", "ramp_end": 0.35, "follow_ramp": false}}})");
   f.panel.setRunDirectory(ramp);
   EXPECT_DOUBLE_EQ(f.field<QDoubleSpinBox>("ramp_end")->value(), 0.35);
-  EXPECT_TRUE(f.field<QCheckBox>("follow_ramp")->isChecked());
+  EXPECT_FALSE(f.field<QCheckBox>("follow_ramp")->isChecked());
+  // A run.json saved before follow_ramp existed (every other omni key): trained without it.
+  const QString older = f.run + "-older";
+  write_file(older + "/run.json", R"({"config": {"mode": "omni", "steps": 50,
+      "omni": {"members_per_step": 1, "distribution": "levels", "p_dense": 0.2, "warmup": 0.0,
+               "ramp_end": 0.2, "max_sparsity": 0.0, "refresh_every": 25, "freeze_at": 0.5,
+               "granularity": "unstructured", "ladder": [0, 0.5, 0.7, 0.8, 0.9]}}})");
+  f.panel.setRunDirectory(older);
+  EXPECT_DOUBLE_EQ(f.field<QDoubleSpinBox>("ramp_end")->value(), 0.2);
+  EXPECT_FALSE(f.field<QCheckBox>("follow_ramp")->isChecked());
 
   // Before members_per_step, "k" members by the sandwich rule, refreshed to the end.
   const QString legacy = f.run + "-legacy";
