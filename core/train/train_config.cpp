@@ -182,7 +182,7 @@ nlohmann::json TrainConfig::to_json() const {
         {"prune_every", gmp.prune_every},
         {"granularity", gmp.granularity}}},
   };
-  if (!omni.level_lr.empty()) j["omni"]["level_lr"] = omni.level_lr;  // only when set, as fbank
+  j["omni"]["level_lr"] = omni.level_lr;
   if (trainable != "all") j["trainable"] = trainable;
   j["omni"]["follow_ramp"] = omni.follow_ramp;
   if (fbank) j["fbank"] = fbank->to_json();  // only when set: older run.json files stay equal
@@ -248,6 +248,7 @@ void read_omni(const nlohmann::json& oj, OmniConfig& omni) {
     omni.max_sparsity = 0.95;
     omni.ladder = {0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95};
     omni.level_weights.clear();
+    omni.level_lr.clear();
     omni.warmup = 0.15;
     omni.ramp_end = 0.6;
     o.get("k", omni.members_per_step);
@@ -262,6 +263,9 @@ void read_omni(const nlohmann::json& oj, OmniConfig& omni) {
   if (oj.is_object() && oj.contains("ladder") && !oj.contains("level_weights"))
     omni.level_weights.clear();  // the default weights belong to the default ladder
   o.get("level_weights", omni.level_weights);
+  // The default factors belong to the default ladder; a saved config names its ladder, so one
+  // saved before level_lr was always written (then: only when set) trained without factors.
+  if (oj.is_object() && oj.contains("ladder") && !oj.contains("level_lr")) omni.level_lr.clear();
   o.get("level_lr", omni.level_lr);
   // A config saved before follow_ramp existed (it names every other omni key) trained without.
   const bool saved_before_follow_ramp =

@@ -44,10 +44,13 @@ struct OmniConfig {
                                       // most steps (experiments/omni_vs_individual); empty:
                                       // equal; a config that sets its own ladder without
                                       // weights gets equal weights
-  std::vector<double> level_lr;       // learning-rate factor of a step whose member sits at each
-                                      // non-zero ladder level (the largest level <= its mean
-                                      // sparsity; dense: 1; k > 1: the mean over the step's
-                                      // members); empty: 1 everywhere
+  std::vector<double> level_lr = {1, 1, 1, 2};  // learning-rate factor of a step whose member
+                                      // sits at each non-zero ladder level (the largest level <=
+                                      // its mean sparsity; dense: 1; k > 1: the mean over the
+                                      // step's members); empty: 1 everywhere. The 90 % member's
+                                      // steps at 2x: with follow_ramp the recipe that met the
+                                      // acceptance (experiments/omni_vs_individual); a config
+                                      // with its own ladder and no factors gets none
   std::string space = "per_layer_uniform";  // random per-layer configs: or target_size
   double warmup = 0.0;                // progress fraction trained dense only (one pass per step)
   double ramp_end = 0.5;              // progress at which the max sparsity reaches max_sparsity

@@ -31,6 +31,7 @@ TrainConfig micro(const fs::path& run, TrainMode mode, int64_t steps) {
   c.model.dropout = 0;
   c.omni.members_per_step = 2;
   c.omni.ladder = {0.0, 0.5};
+  c.omni.level_lr.clear();
   c.omni.level_weights.clear();
   return c;
 }

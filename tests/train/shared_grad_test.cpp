@@ -85,6 +85,7 @@ class SharedGradRun : public ::testing::Test {
     TrainConfig c = test::micro_config(dir_->path() / name, TrainMode::Omni, 4);
     c.init_from = parent_.string();
     c.omni.ladder = {0.0, 0.5};
+    c.omni.level_lr.clear();
     c.omni.level_weights.clear();
     c.omni.ramp_end = 0.0;
     c.omni.p_dense = 1.0;

@@ -234,10 +234,20 @@ TEST(OmniPolicy, FollowRampPrunesTheSparseMembersGradually) {
   EXPECT_NO_THROW(cfg.Validate());
 }
 
-TEST(TrainConfig, LevelLrIsWrittenOnlyWhenSetAndBadFactorsNameTheKey) {
+TEST(TrainConfig, LevelLrDefaultsFollowTheLadderAndBadFactorsNameTheKey) {
   const TrainConfig plain = TrainConfig::from_json({{"steps", 10}});
-  EXPECT_TRUE(plain.omni.level_lr.empty());
-  EXPECT_FALSE(plain.to_json()["omni"].contains("level_lr")) << "older run.json files stay equal";
+  EXPECT_EQ(plain.omni.level_lr, (std::vector<double>{1, 1, 1, 2})) << "the default ladder's";
+  EXPECT_EQ(TrainConfig::from_json(plain.to_json()).omni.level_lr, plain.omni.level_lr);
+  // Its own ladder without factors: none (the defaults belong to the default ladder); so is a
+  // config saved before level_lr was always written (it names its ladder, not the factors).
+  EXPECT_TRUE(TrainConfig::from_json({{"steps", 10}, {"omni", {{"ladder", {0, 0.5, 0.9}}}}})
+                  .omni.level_lr.empty());
+  nlohmann::json older = plain.to_json();
+  older["omni"].erase("level_lr");
+  EXPECT_TRUE(TrainConfig::from_json(older).omni.level_lr.empty());
+  TrainConfig none = plain;
+  none.omni.level_lr.clear();
+  EXPECT_TRUE(TrainConfig::from_json(none.to_json()).omni.level_lr.empty()) << "off round-trips";
   const TrainConfig set = TrainConfig::from_json({{"steps", 10}, {"omni", {{"level_lr", {1, 1, 1.5, 2}}}}});
   EXPECT_EQ(set.omni.level_lr, (std::vector<double>{1, 1, 1.5, 2}));
   EXPECT_EQ(TrainConfig::from_json(set.to_json()).omni.level_lr, set.omni.level_lr);
