@@ -167,41 +167,29 @@ SubnetConfig MemberSampler::random_config(double max_sparsity) {
 }
 
 SubnetConfig MemberSampler::random_level(double max_sparsity) {
+  // Index among the first n non-zero ladder levels: uniform, or weighted by level_weights (level
+  // i >= 1 of the ladder has weight level_weights[i - 1]); one draw either way.
+  auto pick = [&](size_t n) -> size_t {
+    if (config_.level_weights.empty()) return uniform_int(n);
+    double total = 0;
+    for (size_t i = 0; i < n; ++i) total += config_.level_weights[i];
+    double u = uniform_real() * total;
+    for (size_t i = 0; i < n; ++i) {
+      u -= config_.level_weights[i];
+      if (u < 0) return i;
+    }
+    return n - 1;
+  };
   if (config_.follow_ramp) {
     // Every non-zero level with its weight; one above the ramp trains at the ramp's sparsity.
-    std::vector<double> levels(config_.ladder.levels.begin() + 1, config_.ladder.levels.end());
-    size_t i = levels.size() - 1;
-    if (config_.level_weights.empty()) {
-      i = uniform_int(levels.size());
-    } else {
-      double total = 0;
-      for (double w : config_.level_weights) total += w;
-      double u = uniform_real() * total;
-      for (size_t j = 0; j < levels.size(); ++j) {
-        u -= config_.level_weights[j];
-        if (u < 0) {
-          i = j;
-          break;
-        }
-      }
-    }
-    const double s = std::min(levels[i], max_sparsity);
+    const std::vector<double>& levels = config_.ladder.levels;  // levels[0] == 0
+    const double s = std::min(levels[1 + pick(levels.size() - 1)], max_sparsity);
     return s > 0 ? SubnetConfig::Uniform(layers_, s) : dense();
   }
   std::vector<double> allowed = config_.ladder.at_most(max_sparsity);
   allowed.erase(allowed.begin());  // 0 is always the first level
   if (allowed.empty()) return dense();
-  if (config_.level_weights.empty())
-    return SubnetConfig::Uniform(layers_, allowed[uniform_int(allowed.size())]);
-  // Weighted: level i of the ladder (i >= 1) has weight level_weights[i - 1].
-  double total = 0;
-  for (size_t i = 0; i < allowed.size(); ++i) total += config_.level_weights[i];
-  double u = uniform_real() * total;
-  for (size_t i = 0; i < allowed.size(); ++i) {
-    u -= config_.level_weights[i];
-    if (u < 0) return SubnetConfig::Uniform(layers_, allowed[i]);
-  }
-  return SubnetConfig::Uniform(layers_, allowed.back());
+  return SubnetConfig::Uniform(layers_, allowed[pick(allowed.size())]);
 }
 
 std::vector<SubnetConfig> MemberSampler::sample(double max_sparsity) {
