@@ -60,6 +60,10 @@ void TrainConfig::Validate() const {
   require(fraction(ctc_warmup) && ctc_warmup < 1, "ctc_warmup", "must be in [0, 1)");
   require(ctc_warmup == 0 || model.ctc_weight > 0, "ctc_warmup",
           "needs the CTC head (model.ctc_weight > 0)");
+  require(fraction(pred_dropout) && pred_dropout < 1, "pred_dropout", "must be in [0, 1)");
+  require(fraction(pred_dropout_end), "pred_dropout_end", "must be in [0, 1]");
+  require(pred_dropout == 0 || pred_dropout_end > ctc_warmup, "pred_dropout_end",
+          "must be after ctc_warmup (it falls to 0 from there)");
   require(lr_final > 0 && lr_final <= 1, "lr_final", "must be in (0, 1]");
   require(std::isfinite(grad_clip) && grad_clip > 0, "grad_clip", "must be > 0");
   require(std::isfinite(weight_decay) && weight_decay >= 0, "weight_decay", "must be >= 0");
@@ -126,7 +130,14 @@ void TrainConfig::apply_fine_tune_defaults(const nlohmann::json& given) {
   auto unset = [&](const char* key) { return !given.is_object() || !given.contains(key); };
   if (unset("lr_warmup_steps")) lr_warmup_steps = 30;
   if (unset("ctc_warmup")) ctc_warmup = 0.0;
+  if (unset("pred_dropout")) pred_dropout = 0.0;  // the parent's transducer has learnt to listen
   if (unset("spec_augment_start")) spec_augment_start = 0.0;
+}
+
+double TrainConfig::pred_dropout_at(double progress) const {
+  if (pred_dropout <= 0 || progress >= pred_dropout_end) return 0.0;
+  if (progress <= ctc_warmup) return pred_dropout;
+  return pred_dropout * (pred_dropout_end - progress) / (pred_dropout_end - ctc_warmup);
 }
 
 nlohmann::json TrainConfig::to_json() const {
@@ -148,6 +159,8 @@ nlohmann::json TrainConfig::to_json() const {
       {"lr", lr},
       {"lr_warmup_steps", lr_warmup_steps},
       {"ctc_warmup", ctc_warmup},
+      {"pred_dropout", pred_dropout},
+      {"pred_dropout_end", pred_dropout_end},
       {"lr_final", lr_final},
       {"grad_clip", grad_clip},
       {"weight_decay", weight_decay},
@@ -216,8 +229,12 @@ std::string TrainConfig::ToString() const {
   if (trainable != "all") what += ", training only the " + trainable + " parameters";
   std::string budget = steps > 0 ? fmt::format("{} steps", steps) : std::string();
   if (minutes > 0) budget += (budget.empty() ? "" : " or ") + fmt::format("{:g} min", minutes);
-  return fmt::format("{}, lr {:g}, {} frames/batch (at most {} utts), CTC-only {:g} %, {}", what, lr,
-                     max_frames_per_batch, max_batch, 100 * ctc_warmup, budget.empty() ? "no budget" : budget);
+  std::string phases = fmt::format("CTC-only {:g} %", 100 * ctc_warmup);
+  if (pred_dropout > 0)
+    phases += fmt::format(", predictor dropped for {:g} % of utterances until {:g} %",
+                          100 * pred_dropout, 100 * pred_dropout_end);
+  return fmt::format("{}, lr {:g}, {} frames/batch (at most {} utts), {}, {}", what, lr,
+                     max_frames_per_batch, max_batch, phases, budget.empty() ? "no budget" : budget);
 }
 
 namespace {
@@ -325,6 +342,8 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   f.get("lr", c.lr);
   f.get("lr_warmup_steps", c.lr_warmup_steps);
   f.get("ctc_warmup", c.ctc_warmup);
+  f.get("pred_dropout", c.pred_dropout);
+  f.get("pred_dropout_end", c.pred_dropout_end);
   f.get("lr_final", c.lr_final);
   f.get("grad_clip", c.grad_clip);
   f.get("weight_decay", c.weight_decay);

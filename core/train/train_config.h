@@ -111,6 +111,14 @@ struct TrainConfig {
                                       // without it the transducer settled on guessing the first
                                       // word at frame 0 from its prior; 0.4 beat 0.17 and 0.6 in
                                       // 15 minutes (learning_curve/README.md)
+  double pred_dropout = 0;            // share of a transducer step's utterances whose joiner sees
+                                      // a zero predictor output, so it must emit from the encoder
+                                      // alone; it falls linearly from the end of the CTC-only
+                                      // phase to 0 at pred_dropout_end. Measured on the demo's
+                                      // dense phase (0.3 to 0.8): the transducer no longer
+                                      // guessed every first word from the predictor's prior
+                                      // (learning_curve/README.md); 0: off
+  double pred_dropout_end = 0.8;
   double lr_final = 0.1;              // final lr as a fraction of the peak (cosine decay)
   double grad_clip = 5.0;
   double weight_decay = 0.0;
@@ -157,6 +165,10 @@ struct TrainConfig {
   // "tiny omni (1 member/step, levels, freeze 0.5) from runs/dense, lr 0.001, 6000 frames/batch
   //  (at most 32 utts), CTC-only 0 %, 15 min"
   std::string ToString() const;
+
+  // The share of utterances whose predictor output is dropped at `progress`: pred_dropout up to
+  // the end of the CTC-only phase (ctc_warmup), then falling linearly to 0 at pred_dropout_end.
+  double pred_dropout_at(double progress) const;
 
   // A run that starts from a trained parent (init_from) is a fine-tune: for the keys that the
   // config `given` (the user's JSON) does not set, a fine-tune's settings replace the

@@ -110,8 +110,10 @@ torch::Tensor ctc_log_probs(Transducer& model, const EncoderOutput& enc) {
   return torch::log_softmax(model->ctc_logits(enc.enc), -1).transpose(0, 1);
 }
 
+// pred_dropout: the share of utterances whose joiner gets a zero predictor output (docs/DESIGN.md
+// section 3).
 BatchLoss batch_loss(Transducer& model, const Batch& b, const torch::Device& device, bool ctc_only,
-                     bool want_ctc) {
+                     bool want_ctc, double pred_dropout) {
   auto feats = b.feats.to(device), feat_lens = b.feat_lens.to(device);
   auto targets = b.targets.to(device), target_lens = b.target_lens.to(device);
   EncoderOutput enc = model->encode(feats, feat_lens);
@@ -136,6 +138,12 @@ BatchLoss batch_loss(Transducer& model, const Batch& b, const torch::Device& dev
   }
   auto sos = torch::zeros({targets.size(0), 1}, targets.options());
   PredictorOutput pred = model->predict(torch::cat({sos, targets}, 1));
+  if (pred_dropout > 0) {
+    const torch::Tensor keep =
+        (torch::rand({pred.pred.size(0), 1, 1}, pred.pred.options()) >= pred_dropout)
+            .to(pred.pred.dtype());
+    pred.pred = pred.pred * keep;
+  }
   torch::Tensor logits = model->joint(enc.enc, pred.pred);  // [B, T', U+1, V]
   torch::Tensor loss = rnnt_loss(logits, targets, enc.lens, target_lens, 0, Reduction::Mean);
   const double w = model->config().ctc_weight;
@@ -496,7 +504,8 @@ class TrainSession {
           shared_core_of(sc, /*after_others=*/&sc != &plan.front());
       if (sc.is_dense()) clear_masks(layers_);
       else policy_->ranks()->apply(layers_, sc);
-      BatchLoss parts = batch_loss(bundle_.model, batch, device_, ctc_only, distill > 0);
+      BatchLoss parts = batch_loss(bundle_.model, batch, device_, ctc_only, distill > 0,
+                                   cfg_.pred_dropout_at(progress));
       torch::Tensor loss = parts.loss;
       if (distill > 0 && sc.is_dense()) teacher = parts.ctc_lp.detach();
       if (distill_this) loss = loss + distill * ctc_distill_kl(parts.ctc_lp, teacher, parts.ctc_lens);
