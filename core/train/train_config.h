@@ -115,8 +115,9 @@ struct TrainConfig {
                                       // a zero predictor output, so it must emit from the encoder
                                       // alone; it falls linearly from the end of the CTC-only
                                       // phase to 0 at pred_dropout_end. Measured on the demo's
-                                      // dense phase (0.3 to 0.8): the transducer no longer
-                                      // guessed every first word from the predictor's prior
+                                      // dense phase (0.3 to 0.8): on its seed the transducer no
+                                      // longer guessed every first word from the predictor's
+                                      // prior, on another seed it still did
                                       // (learning_curve/README.md); 0: off
   double pred_dropout_end = 0.8;
   double lr_final = 0.1;              // final lr as a fraction of the peak (cosine decay)
