@@ -199,11 +199,6 @@ TrainConfig base_config(const DemoArgs& a, const fs::path& corpus) {
       cfg.max_frames_per_batch = 3000;
       cfg.max_batch = 16;
       cfg.ctc_warmup = 0.25;  // the dense phase's; the supernet phase has none
-    } else {
-      // Its dense phase's transducer otherwise tends to guess every first word from the
-      // predictor's prior ("what ..."): seed 1, 10 minutes on 2 workers, 27.9 -> 19.6 % dev WER
-      // (experiments/learning_curve/README.md). The supernet phase has none.
-      cfg.pred_dropout = 0.3;
     }
   }
   cfg.data = corpus.string();

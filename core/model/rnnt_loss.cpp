@@ -45,6 +45,7 @@ void cpu_loop(const RnntOptions& o,
               const int64_t* targets,         // [B, max_U]
               const int64_t* logit_lengths,   // [B]
               const int64_t* target_lengths,  // [B]
+              const int64_t* first_emit,      // [B] clamped, or nullptr
               scalar_t* costs,                // [B]
               scalar_t* grads) {              // [B, max_T, U1, V] or nullptr
   const int64_t W = o.U1(), V = o.V;
@@ -52,13 +53,14 @@ void cpu_loop(const RnntOptions& o,
     std::vector<double> den, blank, emit, alpha, beta;
     for (int64_t b = begin; b < end; ++b) {
       const int64_t T = logit_lengths[b], U = target_lengths[b], U1 = U + 1;
+      const int64_t t_emit = first_emit != nullptr ? first_emit[b] : 0;
       const scalar_t* x = logits + b * o.logits_per_utterance();
       const int64_t* y = targets + b * o.max_U;
       auto row = [&](int64_t t, int64_t u) { return x + (t * W + u) * V; };
       auto node = [U1](int64_t t, int64_t u) { return t * U1 + u; };
       den.assign(T * U1, 0.0);     // [T, U+1] log-softmax denominators
       blank.assign(T * U1, 0.0);   // [T, U+1] log p(blank | t, u)
-      emit.assign(T * U1, 0.0);    // [T, U+1] log p(y[u] | t, u); -inf at u = U
+      emit.assign(T * U1, 0.0);    // [T, U+1] log p(y[u] | t, u); -inf at u = U, t < t_emit
       alpha.assign(T * U1, 0.0);   // [T, U+1]
       for (int64_t t = 0; t < T; ++t) {
         for (int64_t u = 0; u <= U; ++u) {
@@ -69,7 +71,7 @@ void cpu_loop(const RnntOptions& o,
           const double d = double(m) + std::log(double(s));
           den[node(t, u)] = d;
           blank[node(t, u)] = double(r[o.blank]) - d;
-          emit[node(t, u)] = u < U ? double(r[y[u]]) - d : kNegInf;
+          emit[node(t, u)] = u < U && t >= t_emit ? double(r[y[u]]) - d : kNegInf;
         }
       }
       for (int64_t t = 0; t < T; ++t) {
@@ -117,17 +119,20 @@ void cpu_loop(const RnntOptions& o,
 
 RnntCostsAndGrads run_cpu_loop(const RnntOptions& o, const torch::Tensor& logits,
                                const torch::Tensor& targets, const torch::Tensor& logit_lengths,
-                               const torch::Tensor& target_lengths, bool with_grads) {
+                               const torch::Tensor& target_lengths, const torch::Tensor& first_emit,
+                               bool with_grads) {
   auto x = logits.contiguous();
   auto y = targets.to(torch::kInt64).contiguous();
   auto tl = logit_lengths.to(torch::kInt64).contiguous();
   auto ul = target_lengths.to(torch::kInt64).contiguous();
+  auto fe = first_emit.defined() ? first_emit.to(torch::kInt64).contiguous() : first_emit;
   RnntCostsAndGrads out;
   out.costs = torch::empty({o.B}, x.options());                       // [B]
   if (with_grads) out.grads = torch::empty(x.sizes(), x.options());   // [B, T, U+1, V]
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "rnnt_cpu_loop", [&] {
     cpu_loop<scalar_t>(o, x.data_ptr<scalar_t>(), y.data_ptr<int64_t>(), tl.data_ptr<int64_t>(),
-                       ul.data_ptr<int64_t>(), out.costs.data_ptr<scalar_t>(),
+                       ul.data_ptr<int64_t>(), fe.defined() ? fe.data_ptr<int64_t>() : nullptr,
+                       out.costs.data_ptr<scalar_t>(),
                        with_grads ? out.grads.data_ptr<scalar_t>() : nullptr);
   });
   return out;
@@ -141,7 +146,8 @@ RnntCostsAndGrads run_cpu_loop(const RnntOptions& o, const torch::Tensor& logits
 
 RnntCostsAndGrads run_tensor_ops(const RnntOptions& o, const torch::Tensor& logits,
                                  const torch::Tensor& targets, const torch::Tensor& logit_lengths,
-                                 const torch::Tensor& target_lengths, bool with_grads) {
+                                 const torch::Tensor& target_lengths,
+                                 const torch::Tensor& first_emit, bool with_grads) {
   using torch::indexing::Slice;
   const auto dev = logits.device();
   const int64_t B = o.B, T = o.max_T, U1 = o.U1(), H = T + 2, W = U1 + 2;
@@ -167,7 +173,9 @@ RnntCostsAndGrads run_tensor_ops(const RnntOptions& o, const torch::Tensor& logi
   // Transitions that stay inside the utterance's lattice; everything else is -inf, so junk
   // padding (even NaN) never reaches a valid node.
   auto blank_in = torch::where(valid & (t + 1 < Tb), blank, neg);  // [B, T, U1]
-  auto emit_in = torch::where(valid & (u < Ub), emit, neg);        // [B, T, U1]
+  auto may_emit = valid & (u < Ub);                                // [B, T, U1]
+  if (first_emit.defined()) may_emit = may_emit & (t >= first_emit.to(idx).view({B, 1, 1}));
+  auto emit_in = torch::where(may_emit, emit, neg);                // [B, T, U1]
 
   auto pad = [&](const torch::Tensor& v) {  // [B, T, U1] -> [B, H*W]
     auto p = torch::full({B, H, W}, kNegInf, lat);
@@ -236,7 +244,7 @@ std::string shape(const torch::Tensor& x) {
 
 RnntOptions validate(const torch::Tensor& logits, const torch::Tensor& targets,
                      const torch::Tensor& logit_lengths, const torch::Tensor& target_lengths,
-                     int64_t blank) {
+                     const torch::Tensor& first_emit, int64_t blank) {
   auto fail = [](const std::string& m) { throw InvalidArgument("rnnt_loss: " + m); };
   if (!logits.defined() || logits.dim() != 4)
     fail("logits must be [B, T, U+1, V], got " + (logits.defined() ? shape(logits) : "undefined"));
@@ -256,6 +264,9 @@ RnntOptions validate(const torch::Tensor& logits, const torch::Tensor& targets,
   for (const auto* l : {&logit_lengths, &target_lengths})
     if (!is_int(*l) || l->dim() != 1 || l->size(0) != o.B)
       fail("lengths must be integer [B] = [" + std::to_string(o.B) + "]");
+  if (first_emit.defined() && (!is_int(first_emit) || first_emit.dim() != 1 ||
+                               first_emit.size(0) != o.B))
+    fail("first_emit must be integer [B] = [" + std::to_string(o.B) + "]");
   auto tl = logit_lengths.to(torch::kCPU, torch::kInt64).contiguous();
   auto ul = target_lengths.to(torch::kCPU, torch::kInt64).contiguous();
   auto y = targets.to(torch::kCPU, torch::kInt64).contiguous();
@@ -283,9 +294,11 @@ class RnntLossFunction : public torch::autograd::Function<RnntLossFunction> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& logits,
                                const torch::Tensor& targets, const torch::Tensor& logit_lengths,
                                const torch::Tensor& target_lengths, int64_t blank,
-                               int64_t algorithm) {
+                               int64_t algorithm, const torch::Tensor& first_emit) {
+    // first_emit arrives empty for "none": autograd functions take no undefined tensors
     auto r = rnnt_costs_and_grads(logits, targets, logit_lengths, target_lengths, blank,
-                                  /*with_grads=*/true, static_cast<RnntAlgorithm>(algorithm));
+                                  /*with_grads=*/true, static_cast<RnntAlgorithm>(algorithm),
+                                  first_emit.numel() > 0 ? first_emit : torch::Tensor());
     ctx->saved_data["grads"] = r.grads;  // [B, T, U+1, V]
     return r.costs;                      // [B]
   }
@@ -294,7 +307,7 @@ class RnntLossFunction : public torch::autograd::Function<RnntLossFunction> {
                                                  torch::autograd::variable_list grad_out) {
     auto grads = ctx->saved_data["grads"].toTensor();
     auto g = grad_out[0].to(grads.dtype()).view({-1, 1, 1, 1});  // [B, 1, 1, 1]
-    return {grads * g, {}, {}, {}, {}, {}};
+    return {grads * g, {}, {}, {}, {}, {}, {}};
   }
 };
 
@@ -303,29 +316,38 @@ class RnntLossFunction : public torch::autograd::Function<RnntLossFunction> {
 RnntCostsAndGrads rnnt_costs_and_grads(const torch::Tensor& logits, const torch::Tensor& targets,
                                        const torch::Tensor& logit_lengths,
                                        const torch::Tensor& target_lengths, int64_t blank,
-                                       bool with_grads, RnntAlgorithm algorithm) {
-  const RnntOptions o = validate(logits, targets, logit_lengths, target_lengths, blank);
+                                       bool with_grads, RnntAlgorithm algorithm,
+                                       const torch::Tensor& first_emit) {
+  const RnntOptions o =
+      validate(logits, targets, logit_lengths, target_lengths, first_emit, blank);
   torch::NoGradGuard no_grad;
   auto x = logits.detach();
+  torch::Tensor fe;  // [B] int64 on the logits' device, in [0, T_b - 1]
+  if (first_emit.defined()) {
+    auto T = logit_lengths.to(x.device(), torch::kInt64);
+    fe = torch::minimum(first_emit.to(x.device(), torch::kInt64).clamp_min(0), T - 1);
+  }
   if (algorithm == RnntAlgorithm::Auto)
     algorithm = x.device().is_cpu() ? RnntAlgorithm::CpuLoop : RnntAlgorithm::TensorOps;
   if (algorithm == RnntAlgorithm::CpuLoop) {
     if (!x.device().is_cpu()) throw InvalidArgument("rnnt_loss: the CPU loop needs CPU tensors");
-    return run_cpu_loop(o, x, targets, logit_lengths, target_lengths, with_grads);
+    return run_cpu_loop(o, x, targets, logit_lengths, target_lengths, fe, with_grads);
   }
-  return run_tensor_ops(o, x, targets, logit_lengths, target_lengths, with_grads);
+  return run_tensor_ops(o, x, targets, logit_lengths, target_lengths, fe, with_grads);
 }
 
 torch::Tensor rnnt_loss(const torch::Tensor& logits, const torch::Tensor& targets,
                         const torch::Tensor& logit_lengths, const torch::Tensor& target_lengths,
-                        int64_t blank, Reduction reduction, RnntAlgorithm algorithm) {
+                        int64_t blank, Reduction reduction, RnntAlgorithm algorithm,
+                        const torch::Tensor& first_emit) {
   torch::Tensor costs;  // [B]
   if (torch::GradMode::is_enabled() && logits.requires_grad()) {
-    costs = RnntLossFunction::apply(logits, targets, logit_lengths, target_lengths, blank,
-                                    static_cast<int64_t>(algorithm));
+    costs = RnntLossFunction::apply(
+        logits, targets, logit_lengths, target_lengths, blank, static_cast<int64_t>(algorithm),
+        first_emit.defined() ? first_emit : torch::empty({0}, torch::kInt64));
   } else {
     costs = rnnt_costs_and_grads(logits, targets, logit_lengths, target_lengths, blank,
-                                 /*with_grads=*/false, algorithm)
+                                 /*with_grads=*/false, algorithm, first_emit)
                 .costs;
   }
   switch (reduction) {

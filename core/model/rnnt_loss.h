@@ -13,6 +13,14 @@
 // occupancies). Lattice variables are accumulated in double even for float32 logits, so long
 // inputs (T = 1000, U = 300) stay finite and accurate.
 //
+// Earliest emission (optional `first_emit`, [B] int): label edges leaving frames
+// t < first_emit[b] are taken out of the lattice (the path must emit blank there), while the
+// softmax stays over every symbol, so the gradient pushes those frames' labels down: the loss
+// of the alignments that emit nothing before that frame (as Ar-RNN-T restricts alignments).
+// The trainer passes each utterance's speech onset (docs/DESIGN.md section 3). Values are
+// clamped to [0, logit_lengths[b] - 1], so every target stays reachable (all its labels may
+// leave the last frame).
+//
 // Padding: entries with t >= logit_lengths[b] or u > target_lengths[b] are never read for the
 // loss (they may hold anything, even inf/NaN) and get exactly zero gradient. Targets beyond
 // target_lengths[b] may hold any value (e.g. -1 padding).
@@ -66,7 +74,8 @@ RnntCostsAndGrads rnnt_costs_and_grads(const torch::Tensor& logits,          // 
                                        const torch::Tensor& logit_lengths,   // [B] int
                                        const torch::Tensor& target_lengths,  // [B] int
                                        int64_t blank, bool with_grads,
-                                       RnntAlgorithm algorithm = RnntAlgorithm::Auto);
+                                       RnntAlgorithm algorithm = RnntAlgorithm::Auto,
+                                       const torch::Tensor& first_emit = {});  // [B] int or undefined
 
 // The loss, differentiable w.r.t. `logits` (float32 or float64, any device).
 torch::Tensor rnnt_loss(const torch::Tensor& logits,          // [B, T, U+1, V] raw joiner outputs
@@ -74,6 +83,7 @@ torch::Tensor rnnt_loss(const torch::Tensor& logits,          // [B, T, U+1, V] 
                         const torch::Tensor& logit_lengths,   // [B]
                         const torch::Tensor& target_lengths,  // [B]
                         int64_t blank = 0, Reduction reduction = Reduction::Mean,
-                        RnntAlgorithm algorithm = RnntAlgorithm::Auto);
+                        RnntAlgorithm algorithm = RnntAlgorithm::Auto,
+                        const torch::Tensor& first_emit = {});  // [B] int or undefined
 
 }  // namespace omnisparse

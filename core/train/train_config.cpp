@@ -64,6 +64,7 @@ void TrainConfig::Validate() const {
   require(fraction(pred_dropout_end), "pred_dropout_end", "must be in [0, 1]");
   require(pred_dropout == 0 || pred_dropout_end > ctc_warmup, "pred_dropout_end",
           "must be after ctc_warmup (it falls to 0 from there)");
+  require(std::isfinite(onset_db) && onset_db >= 0, "onset_db", "must be >= 0 (0 = off)");
   require(lr_final > 0 && lr_final <= 1, "lr_final", "must be in (0, 1]");
   require(std::isfinite(grad_clip) && grad_clip > 0, "grad_clip", "must be > 0");
   require(std::isfinite(weight_decay) && weight_decay >= 0, "weight_decay", "must be >= 0");
@@ -161,6 +162,7 @@ nlohmann::json TrainConfig::to_json() const {
       {"ctc_warmup", ctc_warmup},
       {"pred_dropout", pred_dropout},
       {"pred_dropout_end", pred_dropout_end},
+      {"onset_db", onset_db},
       {"lr_final", lr_final},
       {"grad_clip", grad_clip},
       {"weight_decay", weight_decay},
@@ -233,6 +235,7 @@ std::string TrainConfig::ToString() const {
   if (pred_dropout > 0)
     phases += fmt::format(", predictor dropped for {:g} % of utterances until {:g} %",
                           100 * pred_dropout, 100 * pred_dropout_end);
+  if (onset_db > 0) phases += fmt::format(", no emission before the onset ({:g} dB)", onset_db);
   return fmt::format("{}, lr {:g}, {} frames/batch (at most {} utts), {}, {}", what, lr,
                      max_frames_per_batch, max_batch, phases, budget.empty() ? "no budget" : budget);
 }
@@ -344,6 +347,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   f.get("ctc_warmup", c.ctc_warmup);
   f.get("pred_dropout", c.pred_dropout);
   f.get("pred_dropout_end", c.pred_dropout_end);
+  f.get("onset_db", c.onset_db);
   f.get("lr_final", c.lr_final);
   f.get("grad_clip", c.grad_clip);
   f.get("weight_decay", c.weight_decay);

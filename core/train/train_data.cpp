@@ -4,6 +4,7 @@
 
 #include "core/audio/audio_io.h"
 #include "core/audio/spec_augment.h"
+#include "core/audio/speech_onset.h"
 #include "core/audio/wave_augment.h"
 #include "core/common/error.h"
 #include "core/common/progress.h"
@@ -106,6 +107,7 @@ void BatchProducer::loop() {
 Batch BatchProducer::make(const std::vector<size_t>& utts, int64_t epoch, int64_t index) {
   std::vector<at::Tensor> feats, unmasked;
   std::vector<std::vector<int64_t>> tokens;
+  std::vector<int64_t> onsets;
   const bool keep_unmasked = cfg_.use_spec_augment && cfg_.spec_augment_start > 0;
   for (size_t i : utts) {
     // One generator per (seed, epoch, utterance): independent of thread timing and batching.
@@ -124,6 +126,7 @@ Batch BatchProducer::make(const std::vector<size_t>& utts, int64_t epoch, int64_
     } else {
       f = data_.features(i);
     }
+    if (cfg_.onset_db > 0) onsets.push_back(speech_onset_frame(f, cfg_.onset_db));
     f = stats_.apply(f);
     if (keep_unmasked) unmasked.push_back(f);
     if (cfg_.use_spec_augment) f = spec_augment(f, cfg_.spec_augment, rng);
@@ -141,6 +144,7 @@ Batch BatchProducer::make(const std::vector<size_t>& utts, int64_t epoch, int64_
   b.feat_lens = p.feat_lens;
   b.targets = p.targets;
   b.target_lens = p.target_lens;
+  if (!onsets.empty()) b.onsets = at::tensor(onsets);  // int64
   return b;
 }
 

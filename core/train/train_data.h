@@ -62,6 +62,8 @@ struct Batch {
   at::Tensor feat_lens;    // [B] int64
   at::Tensor targets;      // [B, U] int64, zero padded
   at::Tensor target_lens;  // [B] int64
+  at::Tensor onsets;       // [B] int64 speech onset (10 ms feature frame, speech_onset_frame);
+                           // defined only when the config has an onset_db
   int64_t epoch = 0;       // position of this batch, for resuming
   int64_t index = 0;       // batch index within the epoch
   int64_t utts = 0;        // utterances here (0: this worker's shard of the batch is empty)

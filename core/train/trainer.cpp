@@ -123,12 +123,29 @@ BatchLoss batch_loss(Transducer& model, const Batch& b, const torch::Device& dev
     out.ctc_lp = ctc_log_probs(model, enc);
     out.ctc_lens = enc.lens * model->config().ctc_upsample;
   }
+  // onset_db: no label before the encoder frame that first hears the speech onset (the frame
+  // whose stacked input holds it), in the RNN-T lattice and in the CTC loss alike.
+  torch::Tensor first_emit;  // [B] encoder frames, undefined: no restriction
+  if (b.onsets.defined())
+    first_emit = torch::div(b.onsets.to(device), model->config().frame_stacking, "floor");
   auto ctc_loss = [&] {
+    torch::Tensor lp = out.ctc_lp;  // [T', B, V]
+    if (first_emit.defined()) {
+      const int64_t up = model->config().ctc_upsample;
+      // never so late that the target no longer fits (a label, a blank between repeats)
+      auto fe =
+          torch::minimum(first_emit * up, (out.ctc_lens - 2 * target_lens - 1).clamp_min(0));
+      auto t = torch::arange(lp.size(0), fe.options()).view({-1, 1});  // [T', 1]
+      auto before = (t < fe.view({1, -1})).unsqueeze(2);               // [T', B, 1]
+      auto label = torch::ones({1, 1, lp.size(2)}, before.options());
+      label.select(2, 0).fill_(false);                                 // blank is 0
+      lp = lp.masked_fill(before & label, -1e4);
+    }
     // Per utterance, like the RNN-T loss. LibTorch's Mean divides each utterance's CTC loss by
     // its target length first, which makes the auxiliary loss ~35x smaller than the RNN-T loss
     // on character targets: measured, a 0.3 weight then never taught the encoder anything and
     // the transducer settled for the predictor's language model (same WER with zeroed audio).
-    return torch::ctc_loss(out.ctc_lp, targets, out.ctc_lens, target_lens, 0, at::Reduction::Sum,
+    return torch::ctc_loss(lp, targets, out.ctc_lens, target_lens, 0, at::Reduction::Sum,
                            /*zero_infinity=*/true) /
            static_cast<double>(targets.size(0));
   };
@@ -145,7 +162,8 @@ BatchLoss batch_loss(Transducer& model, const Batch& b, const torch::Device& dev
     pred.pred = pred.pred * keep;
   }
   torch::Tensor logits = model->joint(enc.enc, pred.pred);  // [B, T', U+1, V]
-  torch::Tensor loss = rnnt_loss(logits, targets, enc.lens, target_lens, 0, Reduction::Mean);
+  torch::Tensor loss = rnnt_loss(logits, targets, enc.lens, target_lens, 0, Reduction::Mean,
+                                 RnntAlgorithm::Auto, first_emit);
   const double w = model->config().ctc_weight;
   if (w > 0) loss = (1 - w) * loss + w * ctc_loss();
   out.loss = loss;

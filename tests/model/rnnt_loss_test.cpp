@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <torch/types.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -42,9 +43,10 @@ Batch random_batch(const std::vector<int64_t>& T, const std::vector<int64_t>& U,
 }
 
 // -log p by listing every alignment: a sequence of T blanks and U labels whose last symbol is a
-// blank, i.e. a choice of U label positions among the first T+U-1 steps.
+// blank, i.e. a choice of U label positions among the first T+U-1 steps. With first_emit, the
+// alignments that emit a label at a frame t < first_emit are left out.
 double brute_force_cost(const torch::Tensor& logits /*[T, U+1, V]*/, const int64_t* y, int64_t T,
-                        int64_t U, int64_t blank) {
+                        int64_t U, int64_t blank, int64_t first_emit = 0) {
   auto lp = logits.to(torch::kFloat64).log_softmax(-1);
   auto a = lp.accessor<double, 3>();
   const int64_t steps = T + U - 1;
@@ -53,8 +55,10 @@ double brute_force_cost(const torch::Tensor& logits /*[T, U+1, V]*/, const int64
     if (__builtin_popcountll(mask) != U) continue;
     int64_t t = 0, u = 0;
     double logp = 0;
+    bool allowed = true;
     for (int64_t s = 0; s < steps; ++s) {
       if (mask >> s & 1) {
+        allowed = allowed && t >= first_emit;
         logp += a[t][u][y[u]];
         ++u;
       } else {
@@ -63,7 +67,7 @@ double brute_force_cost(const torch::Tensor& logits /*[T, U+1, V]*/, const int64
       }
     }
     logp += a[t][u][blank];  // t == T-1, u == U here
-    path_logps.push_back(logp);
+    if (allowed) path_logps.push_back(logp);
   }
   double m = *std::max_element(path_logps.begin(), path_logps.end()), s = 0;
   for (double l : path_logps) s += std::exp(l - m);
@@ -84,6 +88,85 @@ TEST(RnntLoss, EqualsBruteForceEnumerationOfAlignments) {
       }
     }
   }
+}
+
+TEST(RnntLoss, FirstEmitKeepsOnlyTheAlignmentsThatEmitNothingBeforeIt) {
+  for (auto algo : kAlgorithms) {
+    for (uint64_t seed = 0; seed < 6; ++seed) {
+      const int64_t V = 2 + seed % 3;
+      std::vector<int64_t> T = {5, 1, 3, 4, 4}, U = {3, 2, 0, 2, 2};
+      // -3 and 0: no restriction; 9 on a 1-frame and 4 on a 4-frame utterance: clamped to its
+      // last frame, where every label may still leave (the target stays reachable)
+      std::vector<int64_t> first = {2, 9, 1, -3, 4};
+      auto b = random_batch(T, U, V, torch::kFloat64, seed);
+      auto costs = rnnt_costs_and_grads(b.logits, b.targets, b.logit_lengths, b.target_lengths, 0,
+                                        false, algo, torch::tensor(first, torch::kInt64))
+                       .costs;
+      auto plain = rnnt_costs_and_grads(b.logits, b.targets, b.logit_lengths, b.target_lengths, 0,
+                                        false, algo).costs;
+      for (size_t i = 0; i < T.size(); ++i) {
+        const int64_t fe = std::clamp<int64_t>(first[i], 0, T[i] - 1);
+        const double ref =
+            brute_force_cost(b.logits[i], b.targets[i].data_ptr<int64_t>(), T[i], U[i], 0, fe);
+        EXPECT_NEAR(costs[i].item<double>(), ref, 1e-10) << "seed " << seed << " utt " << i;
+        if (fe > 0 && U[i] > 0)  // fewer alignments: a higher cost
+          EXPECT_GT(costs[i].item<double>(), plain[i].item<double>() + 1e-9) << "utt " << i;
+        else
+          EXPECT_NEAR(costs[i].item<double>(), plain[i].item<double>(), 1e-12) << "utt " << i;
+      }
+    }
+  }
+}
+
+TEST(RnntLoss, FirstEmitGradientMatchesFiniteDifferencesAndPushesEarlyLabelsDown) {
+  const auto first = torch::tensor({2, 1}, torch::kInt64);
+  for (auto algo : kAlgorithms) {
+    auto b = random_batch({4, 3}, {2, 1}, 3, torch::kFloat64, 5);
+    auto grads = rnnt_costs_and_grads(b.logits, b.targets, b.logit_lengths, b.target_lengths, 0,
+                                      true, algo, first).grads;
+    auto total = [&](const torch::Tensor& x) {
+      return rnnt_loss(x, b.targets, b.logit_lengths, b.target_lengths, 0, Reduction::Sum, algo,
+                       first).item<double>();
+    };
+    const double eps = 1e-6;
+    auto flat = b.logits.view({-1});
+    auto g = grads.reshape({-1});
+    for (int64_t i = 0; i < flat.numel(); ++i) {
+      const double x0 = flat[i].item<double>();
+      flat[i] = x0 + eps;
+      const double up = total(b.logits);
+      flat[i] = x0 - eps;
+      const double down = total(b.logits);
+      flat[i] = x0;
+      EXPECT_NEAR(g[i].item<double>(), (up - down) / (2 * eps), 1e-7) << "element " << i;
+    }
+    // Before its first frame every label's logit gets a gradient >= 0 (descent lowers it), and
+    // the blank's <= 0: those frames learn to stay silent.
+    for (int64_t i = 0; i < 2; ++i)
+      for (int64_t t = 0; t < first[i].item<int64_t>(); ++t) {
+        auto gt = grads[i][t];  // [U+1, V]
+        EXPECT_GE(gt.narrow(1, 1, 2).min().item<double>(), 0.0) << "utt " << i << " t " << t;
+        EXPECT_LE(gt.select(1, 0).max().item<double>(), 0.0) << "utt " << i << " t " << t;
+      }
+  }
+}
+
+TEST(RnntLoss, FirstEmitIsTheSameInBothImplementationsAndRefusesABadShape) {
+  auto b = random_batch({17, 30, 9, 1}, {12, 0, 9, 5}, 11, torch::kFloat32, 13);
+  const auto first = torch::tensor({4, 10, 8, 3}, torch::kInt64);
+  auto a = rnnt_costs_and_grads(b.logits, b.targets, b.logit_lengths, b.target_lengths, 0, true,
+                                RnntAlgorithm::CpuLoop, first);
+  auto t = rnnt_costs_and_grads(b.logits, b.targets, b.logit_lengths, b.target_lengths, 0, true,
+                                RnntAlgorithm::TensorOps, first);
+  EXPECT_TRUE(torch::allclose(a.costs, t.costs, 1e-4, 1e-4)) << a.costs << t.costs;
+  EXPECT_TRUE(torch::allclose(a.grads, t.grads, 1e-4, 1e-5));
+  EXPECT_TRUE(std::isfinite(a.costs.sum().item<double>()));
+  EXPECT_THROW(rnnt_costs_and_grads(b.logits, b.targets, b.logit_lengths, b.target_lengths, 0,
+                                    false, RnntAlgorithm::CpuLoop, torch::zeros({3}, torch::kInt64)),
+               InvalidArgument);
+  EXPECT_THROW(rnnt_costs_and_grads(b.logits, b.targets, b.logit_lengths, b.target_lengths, 0,
+                                    false, RnntAlgorithm::CpuLoop, torch::zeros({4})),
+               InvalidArgument);
 }
 
 TEST(RnntLoss, GradientMatchesCentralFiniteDifferences) {

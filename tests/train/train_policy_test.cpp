@@ -346,7 +346,8 @@ TEST(TrainConfig, ToStringSaysWhatTrainsHowAndForHowLong) {
   c.minutes = 5;
   EXPECT_EQ(c.ToString(),
             "tiny omni (1 member/step, levels, freeze 0.5) from runs/dense, lr 0.003, 6000 frames/batch "
-            "(at most 32 utts), CTC-only 40 %, 100 steps or 5 min");
+            "(at most 32 utts), CTC-only 40 %, no emission before the onset (30 dB), 100 steps "
+            "or 5 min");
   TrainConfig g;
   g.mode = TrainMode::Gmp;
   g.gmp.target_sparsity = 0.8;
