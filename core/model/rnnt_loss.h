@@ -75,7 +75,7 @@ RnntCostsAndGrads rnnt_costs_and_grads(const torch::Tensor& logits,          // 
                                        const torch::Tensor& target_lengths,  // [B] int
                                        int64_t blank, bool with_grads,
                                        RnntAlgorithm algorithm = RnntAlgorithm::Auto,
-                                       const torch::Tensor& first_emit = {});  // [B] int or undefined
+                                       const torch::Tensor& first_emit = {});  // [B] int or none
 
 // The loss, differentiable w.r.t. `logits` (float32 or float64, any device).
 torch::Tensor rnnt_loss(const torch::Tensor& logits,          // [B, T, U+1, V] raw joiner outputs

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <random>
 #include <vector>
 
@@ -21,12 +23,13 @@ std::vector<float> lead_then_speech(double lead_s, double floor_amp, double spee
                                     uint32_t seed = 3) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> n(0.f, 1.f);
-  const size_t lead = static_cast<size_t>(lead_s * 16000), speech = static_cast<size_t>(speech_s * 16000);
+  const auto lead = static_cast<size_t>(lead_s * 16000);
+  const auto speech = static_cast<size_t>(speech_s * 16000);
   std::vector<float> x(lead + speech);
   for (size_t i = 0; i < x.size(); ++i) {
     double a = floor_amp;
     if (i >= lead) {
-      const double phase = 2 * M_PI * 4.0 * (i - lead) / 16000.0;
+      const double phase = 2 * std::numbers::pi * 4.0 * (i - lead) / 16000.0;
       a = amp * (0.1 + 0.9 * 0.5 * (1 - std::cos(phase)));
       a = std::max(a, floor_amp);
     }
@@ -50,7 +53,8 @@ TEST(SpeechOnset, NoisyOrSpeechFromTheStartGivesFrameZero) {
   EXPECT_EQ(speech_onset_frame(compute_fbank(lead_then_speech(0.4, 0.03, 1.0, 0.1))), 0);
   EXPECT_EQ(speech_onset_frame(compute_fbank(lead_then_speech(0.0, 1e-4, 1.0, 0.1))), 0);
   // a stricter threshold finds the onset in the same noisy lead-in
-  const int64_t strict = speech_onset_frame(compute_fbank(lead_then_speech(0.4, 0.03, 1.0, 0.1)), 5);
+  const int64_t strict =
+      speech_onset_frame(compute_fbank(lead_then_speech(0.4, 0.03, 1.0, 0.1)), /*dB=*/5);
   EXPECT_GE(strict, 38);
   EXPECT_LE(strict, 52);  // 5 dB under the loud frames: early in the first rise
 }

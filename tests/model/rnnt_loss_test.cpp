@@ -74,6 +74,25 @@ double brute_force_cost(const torch::Tensor& logits /*[T, U+1, V]*/, const int64
   return -(m + std::log(s));
 }
 
+// Every element of `grads` against central finite differences of `total` at `logits` (which is
+// perturbed in place and restored).
+template <typename F>
+void expect_central_differences(const torch::Tensor& logits, const torch::Tensor& grads,
+                                F total) {
+  const double eps = 1e-6;
+  auto flat = logits.view({-1});
+  auto g = grads.reshape({-1});
+  for (int64_t i = 0; i < flat.numel(); ++i) {
+    const double x0 = flat[i].item<double>();
+    flat[i] = x0 + eps;
+    const double up = total(logits);
+    flat[i] = x0 - eps;
+    const double down = total(logits);
+    flat[i] = x0;
+    EXPECT_NEAR(g[i].item<double>(), (up - down) / (2 * eps), 1e-7) << "element " << i;
+  }
+}
+
 TEST(RnntLoss, EqualsBruteForceEnumerationOfAlignments) {
   for (auto algo : kAlgorithms) {
     for (uint64_t seed = 0; seed < 6; ++seed) {
@@ -128,18 +147,7 @@ TEST(RnntLoss, FirstEmitGradientMatchesFiniteDifferencesAndPushesEarlyLabelsDown
       return rnnt_loss(x, b.targets, b.logit_lengths, b.target_lengths, 0, Reduction::Sum, algo,
                        first).item<double>();
     };
-    const double eps = 1e-6;
-    auto flat = b.logits.view({-1});
-    auto g = grads.reshape({-1});
-    for (int64_t i = 0; i < flat.numel(); ++i) {
-      const double x0 = flat[i].item<double>();
-      flat[i] = x0 + eps;
-      const double up = total(b.logits);
-      flat[i] = x0 - eps;
-      const double down = total(b.logits);
-      flat[i] = x0;
-      EXPECT_NEAR(g[i].item<double>(), (up - down) / (2 * eps), 1e-7) << "element " << i;
-    }
+    expect_central_differences(b.logits, grads, total);
     // Before its first frame every label's logit gets a gradient >= 0 (descent lowers it), and
     // the blank's <= 0: those frames learn to stay silent.
     for (int64_t i = 0; i < 2; ++i)
@@ -162,7 +170,8 @@ TEST(RnntLoss, FirstEmitIsTheSameInBothImplementationsAndRefusesABadShape) {
   EXPECT_TRUE(torch::allclose(a.grads, t.grads, 1e-4, 1e-5));
   EXPECT_TRUE(std::isfinite(a.costs.sum().item<double>()));
   EXPECT_THROW(rnnt_costs_and_grads(b.logits, b.targets, b.logit_lengths, b.target_lengths, 0,
-                                    false, RnntAlgorithm::CpuLoop, torch::zeros({3}, torch::kInt64)),
+                                    false, RnntAlgorithm::CpuLoop,
+                                    torch::zeros({3}, torch::kInt64)),
                InvalidArgument);
   EXPECT_THROW(rnnt_costs_and_grads(b.logits, b.targets, b.logit_lengths, b.target_lengths, 0,
                                     false, RnntAlgorithm::CpuLoop, torch::zeros({4})),
@@ -178,18 +187,7 @@ TEST(RnntLoss, GradientMatchesCentralFiniteDifferences) {
       return rnnt_loss(x, b.targets, b.logit_lengths, b.target_lengths, 0, Reduction::Sum, algo)
           .item<double>();
     };
-    const double eps = 1e-6;
-    auto flat = b.logits.view({-1});
-    auto g = grads.reshape({-1});
-    for (int64_t i = 0; i < flat.numel(); ++i) {
-      const double x0 = flat[i].item<double>();
-      flat[i] = x0 + eps;
-      const double up = total(b.logits);
-      flat[i] = x0 - eps;
-      const double down = total(b.logits);
-      flat[i] = x0;
-      EXPECT_NEAR(g[i].item<double>(), (up - down) / (2 * eps), 1e-7) << "element " << i;
-    }
+    expect_central_differences(b.logits, grads, total);
   }
 }
 

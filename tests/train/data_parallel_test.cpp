@@ -70,13 +70,6 @@ TrainSummary train_on_workers(const TrainConfig& c, int size) {
   return out[0];
 }
 
-std::map<std::string, at::Tensor> weights_of(const fs::path& run) {
-  auto ck = load_latest_checkpoint(RunDir::open(run));
-  std::map<std::string, at::Tensor> out;
-  for (auto& [k, v] : ck->second.weights) out[k] = v;
-  return out;
-}
-
 TEST(DataParallel, TwoWorkersOnHalfBatchesReachTheWeightsOfOneOnWholeBatches) {
   test::TempDir dir("omnisparse-dp");
   // A common parent, so that both runs start from the same weights.
@@ -91,7 +84,8 @@ TEST(DataParallel, TwoWorkersOnHalfBatchesReachTheWeightsOfOneOnWholeBatches) {
 
   EXPECT_EQ(two.steps, alone.steps);
   EXPECT_EQ(two.passes, alone.passes);
-  auto a = weights_of(dir / "alone"), b = weights_of(dir / "two"), p = weights_of(dir / "parent");
+  auto a = test::latest_weights(dir / "alone"), b = test::latest_weights(dir / "two");
+  auto p = test::latest_weights(dir / "parent");
   ASSERT_EQ(a.size(), b.size());
   // Float sums in another order, through Adam (which scales a near-zero gradient up to lr, so a
   // few elements fed by nearly constant feature bands can differ by a good part of lr): so every

@@ -33,13 +33,6 @@ TrainSummary train(const TrainConfig& c, bool model_given = false) {
   return Trainer(c, o).run();
 }
 
-std::map<std::string, at::Tensor> weights_of(const fs::path& run) {
-  auto ck = load_latest_checkpoint(RunDir::open(run));
-  std::map<std::string, at::Tensor> out;
-  for (auto& [k, v] : ck->second.weights) out[k] = v;
-  return out;
-}
-
 std::vector<nlohmann::json> events_of(const fs::path& run, const std::string& type) {
   std::vector<nlohmann::json> out;
   for (auto& e : read_events(RunDir::open(run).events_path()).events)
@@ -70,7 +63,7 @@ TEST_F(InitFrom, StartsFromTheParentsWeightsWithAFreshOptimiser) {
   train(c);
   // One Adam step from fresh moments moves every weight by at most ~lr: the child started at
   // the parent's weights, not at a new random initialisation.
-  const auto p = weights_of(parent_), w = weights_of(c.run);
+  const auto p = test::latest_weights(parent_), w = test::latest_weights(c.run);
   ASSERT_EQ(p.size(), w.size());
   double max_diff = 0;
   for (auto& [k, v] : p) max_diff = std::max(max_diff, (w.at(k) - v).abs().max().item<double>());

@@ -1,10 +1,16 @@
-// What the tests of core/train share: a tiny synthetic corpus made once per test binary and a
-// micro model's training config that trains a few steps in seconds.
+// What the tests of core/train share: a tiny synthetic corpus made once per test binary, a
+// micro model's training config that trains a few steps in seconds, and the weights a run saved.
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "core/data/synth_corpus.h"
+#include "core/io/checkpoint.h"
+#include "core/io/run_dir.h"
 #include "core/train/train_config.h"
 #include "tests/test_support.h"
 
@@ -51,6 +57,30 @@ inline TrainConfig micro_config(const std::filesystem::path& run, TrainMode mode
   c.model.joiner_dim = 24;
   c.omni.refresh_every = 1;
   return c;
+}
+
+// The weights of a run's latest checkpoint by name; with `prefixes`, only those whose names
+// start with "model." and one of them.
+inline std::map<std::string, at::Tensor> latest_weights(
+    const std::filesystem::path& run, const std::vector<std::string>& prefixes = {}) {
+  const auto ck = load_latest_checkpoint(RunDir::open(run));  // a local: the loop reads into it
+  std::map<std::string, at::Tensor> out;
+  for (auto& [k, v] : ck->second.weights) {
+    const bool wanted = prefixes.empty() || std::any_of(prefixes.begin(), prefixes.end(),
+                                                        [&](const std::string& p) {
+                                                          return k.rfind("model." + p, 0) == 0;
+                                                        });
+    if (wanted) out[k] = v;
+  }
+  return out;
+}
+
+// The largest absolute difference between two sets of the same weights.
+inline double max_change(const std::map<std::string, at::Tensor>& a,
+                         const std::map<std::string, at::Tensor>& b) {
+  double m = 0;
+  for (auto& [k, v] : a) m = std::max(m, (b.at(k) - v).abs().max().item<double>());
+  return m;
 }
 
 }  // namespace omnisparse::test

@@ -80,13 +80,6 @@ TEST(OnsetDb, EveryBatchCarriesItsUtterancesOnsets) {
   EXPECT_GT(late, seen / 2) << "the synthetic utterances start with silence";
 }
 
-std::map<std::string, at::Tensor> latest_weights(const fs::path& run) {
-  const auto ck = load_latest_checkpoint(RunDir::open(run));  // kept: the loop reads into it
-  std::map<std::string, at::Tensor> out;
-  for (auto& [k, v] : ck->second.weights) out[k] = v;
-  return out;
-}
-
 TEST(OnsetDb, TheRestrictionChangesWhatAStepLearnsInTheTransducerAndTheCtcPhase) {
   test::TempDir dir("omnisparse-onset");
   const fs::path parent = dir.path() / "parent";
@@ -103,18 +96,14 @@ TEST(OnsetDb, TheRestrictionChangesWhatAStepLearnsInTheTransducerAndTheCtcPhase)
     TrainerOptions o;
     o.progress_bar = false;
     EXPECT_TRUE(Trainer(c, o).run().finished) << name;
-    return latest_weights(dir.path() / name);
+    return test::latest_weights(dir.path() / name);
   };
-  auto differ = [](const std::map<std::string, at::Tensor>& a,
-                   const std::map<std::string, at::Tensor>& b) {
-    double m = 0;
-    for (auto& [k, v] : a) m = std::max(m, (b.at(k) - v).abs().max().item<double>());
-    return m;
-  };
+  using test::max_change;
   // same parent, same batch, same seed: only the restriction differs
-  EXPECT_EQ(differ(child("plain-a", 0, 0), child("plain-b", 0, 0)), 0.0) << "runs are repeatable";
-  EXPECT_GT(differ(child("plain", 0, 0), child("onset", 30, 0)), 0.0) << "transducer step";
-  EXPECT_GT(differ(child("ctc-plain", 0, 0.99), child("ctc-onset", 30, 0.99)), 0.0) << "CTC step";
+  EXPECT_EQ(max_change(child("plain-a", 0, 0), child("plain-b", 0, 0)), 0.0) << "repeatable";
+  EXPECT_GT(max_change(child("plain", 0, 0), child("onset", 30, 0)), 0.0) << "transducer step";
+  EXPECT_GT(max_change(child("ctc-plain", 0, 0.99), child("ctc-onset", 30, 0.99)), 0.0)
+      << "CTC step";
 }
 
 }  // namespace onset_test

@@ -68,24 +68,6 @@ TEST(PredDropout, BadValuesAreRefusedNamingTheKeyAndAFineTuneHasNone) {
   EXPECT_EQ(own.pred_dropout, 0.3);
 }
 
-// The weights of a run's last checkpoint whose names start with one of `prefixes`.
-std::map<std::string, at::Tensor> weights_of(const fs::path& run,
-                                             const std::vector<std::string>& prefixes) {
-  const auto ck = load_latest_checkpoint(RunDir::open(run));  // kept: the loop reads into it
-  std::map<std::string, at::Tensor> out;
-  for (auto& [k, v] : ck->second.weights)
-    for (const std::string& p : prefixes)
-      if (k.rfind("model." + p, 0) == 0) out[k] = v;
-  return out;
-}
-
-double max_change(const std::map<std::string, at::Tensor>& a,
-                  const std::map<std::string, at::Tensor>& b) {
-  double m = 0;
-  for (auto& [k, v] : a) m = std::max(m, (b.at(k) - v).abs().max().item<double>());
-  return m;
-}
-
 TrainSummary train(const TrainConfig& c) {
   TrainerOptions o;
   o.progress_bar = false;
@@ -110,10 +92,13 @@ TEST(PredDropout, AnUtteranceDroppedSendsNoGradientIntoThePredictor) {
   };
   const fs::path all_dropped = child("dropped", 1 - 1e-9);
   const fs::path none_dropped = child("kept", 0.0);
-  ASSERT_FALSE(weights_of(parent, predictor).empty());
-  EXPECT_EQ(max_change(weights_of(parent, predictor), weights_of(all_dropped, predictor)), 0.0);
-  EXPECT_GT(max_change(weights_of(parent, encoder), weights_of(all_dropped, encoder)), 0.0);
-  EXPECT_GT(max_change(weights_of(parent, predictor), weights_of(none_dropped, predictor)), 0.0);
+  using test::latest_weights, test::max_change;
+  ASSERT_FALSE(latest_weights(parent, predictor).empty());
+  EXPECT_EQ(max_change(latest_weights(parent, predictor), latest_weights(all_dropped, predictor)),
+            0.0);
+  EXPECT_GT(max_change(latest_weights(parent, encoder), latest_weights(all_dropped, encoder)), 0.0);
+  EXPECT_GT(max_change(latest_weights(parent, predictor), latest_weights(none_dropped, predictor)),
+            0.0);
 }
 
 }  // namespace pred_dropout_test
