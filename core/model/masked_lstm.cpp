@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/common/error.h"
+#include "core/model/lstm_layer.h"
 #include "core/model/masked_linear.h"
 
 namespace omnisparse {
@@ -40,17 +41,34 @@ std::tuple<torch::Tensor, LSTMState> MaskedLSTMImpl::forward(const torch::Tensor
   TORCH_CHECK(x.dim() == 3 && x.size(2) == options_.input_size, "MaskedLSTM: expected x [B, T, ",
               options_.input_size, "], got ", x.sizes());
   const LSTMState s = state ? *state : zero_state(x.size(0));
+  const int64_t L = options_.num_layers;
+  // Training on the CPU: lstm_layer's backward (see lstm_layer.h), layer by layer, with
+  // at::lstm's dropout between layers. Otherwise (no gradient, CUDA) LibTorch's own.
+  if (torch::GradMode::is_enabled() && x.device().is_cpu() && x.size(1) > 0 &&
+      (x.scalar_type() == torch::kFloat || x.scalar_type() == torch::kDouble)) {
+    torch::Tensor in = x.transpose(0, 1);  // [T, B, I]
+    std::vector<torch::Tensor> hs, cs;
+    for (int64_t l = 0; l < L; ++l) {
+      if (l > 0 && options_.dropout > 0 && is_training())
+        in = torch::dropout(in, options_.dropout, /*train=*/true);
+      auto [y, h, c] = lstm_layer(in, s.h[l], s.c[l], apply_mask(w_ih_[l], mask_ih_[l]),
+                                  apply_mask(w_hh_[l], mask_hh_[l]), b_ih_[l], b_hh_[l]);
+      in = y;
+      hs.push_back(h);
+      cs.push_back(c);
+    }
+    return {in.transpose(0, 1), LSTMState{torch::stack(hs), torch::stack(cs)}};
+  }
   std::vector<torch::Tensor> params;
-  params.reserve(4 * w_ih_.size());
-  for (size_t l = 0; l < w_ih_.size(); ++l) {
+  params.reserve(4 * L);
+  for (int64_t l = 0; l < L; ++l) {
     params.push_back(apply_mask(w_ih_[l], mask_ih_[l]));
     params.push_back(apply_mask(w_hh_[l], mask_hh_[l]));
     params.push_back(b_ih_[l]);
     params.push_back(b_hh_[l]);
   }
-  auto [y, h, c] = at::lstm(x, {s.h, s.c}, params, /*has_biases=*/true, options_.num_layers,
-                            options_.dropout, is_training(), /*bidirectional=*/false,
-                            /*batch_first=*/true);
+  auto [y, h, c] = at::lstm(x, {s.h, s.c}, params, /*has_biases=*/true, L, options_.dropout,
+                            is_training(), /*bidirectional=*/false, /*batch_first=*/true);
   return {y, LSTMState{h, c}};
 }
 

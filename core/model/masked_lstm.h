@@ -6,8 +6,9 @@
 //   auto [y, state] = lstm(x);            // x [B, T, I] -> y [B, T, H]; state.h/.c [L, B, H]
 //   auto [y2, s2] = lstm(x2, state);      // continue from a state (streaming)
 //
-// It runs LibTorch's fused at::lstm on the (masked) weight list, so it is as fast as
-// torch::nn::LSTM and autograd flows through the masks. Gate order is PyTorch's (i, f, g, o);
+// Training on the CPU runs lstm_layer (lstm_layer.h: one layer over the sequence with a
+// backward written for it) layer by layer; inference and CUDA run LibTorch's at::lstm on the
+// (masked) weight list. Either way autograd flows through the masks. Gate order is PyTorch's (i, f, g, o);
 // parameters are named like PyTorch's: weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0.
 // Dropout (training only) applies between layers, not after the last one.
 #pragma once

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "core/common/error.h"
+#include "core/common/heap_tuning.h"
 #include "core/common/progress.h"
 #include "core/data/corpus.h"
 #include "core/dist/world.h"
@@ -833,6 +834,7 @@ void Trainer::check(bool run_dir) const {
 }
 
 TrainSummary Trainer::run(const std::atomic<bool>* stop) {
+  keep_step_buffers_in_heap();
   std::unique_ptr<World> alone;
   World* world = opts_.world;
   if (!world) {

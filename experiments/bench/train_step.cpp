@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <string>
 
+#include "core/common/heap_tuning.h"
 #include "core/model/rnnt_loss.h"
 #include "core/model/transducer.h"
 
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   const int reps = argc > 4 ? std::stoi(argv[4]) : 3;
   const std::string name = argc > 5 ? argv[5] : "tiny";
   at::set_num_threads(1);
+  keep_step_buffers_in_heap();  // as the trainer does
   torch::manual_seed(0);
   Transducer model(preset(name));
   model->train();
