@@ -1,5 +1,6 @@
 #include "core/audio/speech_onset.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/common/error.h"

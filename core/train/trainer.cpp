@@ -138,8 +138,7 @@ BatchLoss batch_loss(Transducer& model, const Batch& b, const torch::Device& dev
           torch::minimum(first_emit * up, (out.ctc_lens - 2 * target_lens - 1).clamp_min(0));
       auto t = torch::arange(lp.size(0), fe.options()).view({-1, 1});  // [T', 1]
       auto before = (t < fe.view({1, -1})).unsqueeze(2);               // [T', B, 1]
-      auto label = torch::ones({1, 1, lp.size(2)}, before.options());
-      label.select(2, 0).fill_(false);                                 // blank is 0
+      auto label = (torch::arange(lp.size(2), fe.options()) != 0).view({1, 1, -1});  // blank: 0
       lp = lp.masked_fill(before & label, -1e4);
     }
     // Per utterance, like the RNN-T loss. LibTorch's Mean divides each utterance's CTC loss by
