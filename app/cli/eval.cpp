@@ -22,6 +22,7 @@ struct EvalArgs {
   std::vector<std::string> data;
   std::string out;
   int beam = 0;
+  int max_symbols = 3;
   int worst = 5;
 };
 
@@ -30,6 +31,7 @@ void eval_one(LoadedModel& m, const EvalArgs& a, const std::string& data, bool s
   EvalSet set = EvalSet::Load(read_subset(subset), m.bundle().fbank, !globals().quiet && !globals().json);
   EvalOptions opts;
   opts.beam = a.beam;
+  opts.max_symbols_per_frame = a.max_symbols;
   opts.progress = !globals().quiet && !globals().json;
   EvalReport r = evaluate(m.bundle(), set, opts);
 
@@ -55,7 +57,7 @@ void eval_one(LoadedModel& m, const EvalArgs& a, const std::string& data, bool s
                         {"sub", w.sub}, {"del", w.del}, {"ins", w.ins}, {"ref_words", w.ref},
                         {"char_sub", c.sub}, {"char_del", c.del}, {"char_ins", c.ins}, {"ref_chars", c.ref},
                         {"rtf", r.rtf}, {"audio_s", r.audio_s}, {"decode_s", r.decode_s},
-                        {"beam", a.beam}, {"nnz", m.nonzero_params()}, {"trn_dir", out.string()}};
+                        {"beam", a.beam}, {"max_symbols", a.max_symbols}, {"nnz", m.nonzero_params()}, {"trn_dir", out.string()}};
     std::cout << j.dump() << "\n" << std::flush;  // one line per set
     return;
   }
@@ -65,8 +67,9 @@ void eval_one(LoadedModel& m, const EvalArgs& a, const std::string& data, bool s
                            w.del, w.ins, w.ref);
   std::cout << fmt::format("CER     {:.2f} %  [S {} D {} I {} / {} chars]\n", 100 * c.rate(), c.sub,
                            c.del, c.ins, c.ref);
-  std::cout << fmt::format("RTF     {:.4f} ({} decoding, 1 thread)\n", r.rtf,
-                           a.beam > 1 ? fmt::format("beam {}", a.beam) : "greedy");
+  std::cout << fmt::format("RTF     {:.4f} ({} decoding, up to {} symbols per frame, 1 thread)\n",
+                           r.rtf, a.beam > 1 ? fmt::format("beam {}", a.beam) : "greedy",
+                           a.max_symbols);
   std::cout << fmt::format("trn     {}/hyp.trn, ref.trn\n", out.string());
   if (a.worst > 0 && !r.score.worst.empty()) {
     std::cout << "\nworst utterances:\n";
@@ -97,6 +100,9 @@ static void eval_command(CLI::App& root) {
                 "several sets with one model load")
       ->required();
   c->add_option("--beam", a->beam, "Beam size; 0 or 1 = greedy")->capture_default_str();
+  c->add_option("--max-symbols", a->max_symbols, "Most symbols emitted per encoder frame (greedy and beam)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   c->add_option("--out", a->out, "Directory for hyp.trn/ref.trn (default: in the run or next to the model)");
   c->add_option("--worst", a->worst, "Show the N worst utterances with alignments")->capture_default_str();
   c->callback([a] { run_eval(*a); });

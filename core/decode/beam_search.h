@@ -1,17 +1,24 @@
-// Modified beam search for RNN-T, as in icefall: at most one non-blank symbol per frame; at
-// each frame every hypothesis is extended by every token (blank keeps the hypothesis), the
-// `beam` best extensions by total log-probability survive, and extensions with identical token
-// sequences are merged by log-add. The result is the most probable hypothesis (no length
-// normalisation). With beam 1 this is exactly greedy search with max_symbols_per_frame = 1.
+// Beam search for RNN-T with up to max_symbols_per_frame symbols per encoder frame (icefall's
+// modified beam search generalised the way its greedy search is: max_sym_per_frame). At each
+// frame the hypotheses take up to S sub-steps; in each, every live hypothesis is extended by
+// every token: blank ends its frame, a non-blank symbol stays in the frame for another sub-step,
+// except at the S-th, where it ends the frame as greedy search's S-th symbol does. The `beam`
+// best extensions of a sub-step survive (and none that is already below the `beam`-th best
+// hypothesis that ended the frame: further symbols can only lower it); hypotheses that end the
+// frame with identical token sequences are merged by log-add, and the `beam` best go on to the
+// next frame. The result is the most probable hypothesis (no length normalisation).
+// With S = 1 this is icefall's modified beam search, and with beam 1 as well, exactly greedy
+// search with max_symbols_per_frame = 1. A character model at 40 ms frames needs S > 1: it
+// emits several characters in one frame (docs/DESIGN.md, "Decoding").
 //
-//   DecodeResult r = modified_beam_search(model, enc /* [T, D] */, {.beam = 4});
+//   DecodeResult r = beam_search(model, enc /* [T, D] */, {.beam = 4});
 //
 //   BeamSearch search(model, {.beam = 4});   // resumable, for streaming
 //   search.advance(chunk1); search.advance(chunk2);
 //   search.best();
 //
 // Each hypothesis caches its predictor state; the predictor runs once per new non-blank
-// extension, batched over the hypotheses of a frame. Runs under NoGradGuard.
+// extension, batched over the hypotheses of a sub-step. Runs under NoGradGuard.
 #pragma once
 
 #include <torch/torch.h>
@@ -25,7 +32,8 @@ namespace omnisparse {
 
 struct BeamSearchOptions {
   int beam = 4;
-  void Validate() const;  // InvalidArgument unless beam >= 1
+  int max_symbols_per_frame = 3;  // the greedy search's default (decoder.h)
+  void Validate() const;  // InvalidArgument unless beam >= 1 and max_symbols_per_frame >= 1
 };
 
 class BeamSearch {
@@ -43,13 +51,14 @@ class BeamSearch {
   const std::vector<Hypothesis>& hypotheses() const { return hyps_; }  // unordered
 
  private:
+  void advance_frame(const torch::Tensor& ep);  // [J] one projected encoder frame
   Transducer model_;
   BeamSearchOptions options_;
   std::vector<Hypothesis> hyps_;
   int64_t frame_ = 0;
 };
 
-DecodeResult modified_beam_search(Transducer& model, const torch::Tensor& enc,
-                                  const BeamSearchOptions& options = {});
+DecodeResult beam_search(Transducer& model, const torch::Tensor& enc,
+                         const BeamSearchOptions& options = {});
 
 }  // namespace omnisparse

@@ -44,7 +44,7 @@ std::vector<int64_t> decode_features(ModelBundle& bundle, const at::Tensor& feat
   auto lens = torch::full({1}, feats.size(0), torch::dtype(torch::kInt64).device(device));
   EncoderOutput enc = bundle.model->encode(x, lens);
   auto e = enc.enc[0].narrow(0, 0, enc.lens[0].item<int64_t>());
-  if (opts.beam > 1) return modified_beam_search(bundle.model, e, {opts.beam}).tokens;
+  if (opts.beam > 1) return beam_search(bundle.model, e, {opts.beam, opts.max_symbols_per_frame}).tokens;
   return greedy_decode(bundle.model, e, {opts.max_symbols_per_frame}).tokens;
 }
 
@@ -83,7 +83,7 @@ EvalReport evaluate(ModelBundle& bundle, const EvalSet& set, const EvalOptions& 
     if (opts.beam > 1) {
       for (int64_t b = 0; b < B; ++b) {
         auto e = enc.enc[b].narrow(0, 0, enc.lens[b].item<int64_t>());
-        tokens[order[i + b]] = modified_beam_search(bundle.model, e, {opts.beam}).tokens;
+        tokens[order[i + b]] = beam_search(bundle.model, e, {opts.beam, opts.max_symbols_per_frame}).tokens;
       }
     } else {
       auto results = greedy_decode_batch(bundle.model, enc.enc, enc.lens, {opts.max_symbols_per_frame});

@@ -34,8 +34,8 @@ struct EvalSet {
 };
 
 struct EvalOptions {
-  int beam = 0;                   // 0 or 1: greedy; > 1: modified beam search
-  int max_symbols_per_frame = 3;  // greedy
+  int beam = 0;                   // 0 or 1: greedy; > 1: beam search (core/decode/beam_search.h)
+  int max_symbols_per_frame = 3;  // greedy and beam search
   int64_t batch_frames = 20000;   // encoder batching (frames per batch)
   bool progress = false;
 };

@@ -5,7 +5,8 @@
 #   EXTRA="--config experiments/learning_curve/tiny-15min.json" \
 #     bash experiments/learning_curve/run.sh [MODE=dense] [MINUTES=15] [DOMAIN=commands]
 # (NAME names the output and results file; CORPUS reuses an existing synthetic corpus; STEPS=N
-# budgets optimiser steps instead of minutes, for runs that share the CPU with others.)
+# budgets optimiser steps instead of minutes, for runs that share the CPU with others; BEAM=N
+# also scores the final model with beam search of width N, default 4, 0 to skip.)
 # Writes OUT (default experiments/learning_curve/out-<domain>-<mode>) and prints a markdown
 # table (also saved as RESULTS-<domain>-<mode>.md next to this script).
 set -euo pipefail
@@ -30,5 +31,12 @@ if [ -n "${STEPS:-}" ]; then BUDGET=(--steps "$STEPS"); LABEL="$STEPS steps"; fi
   --eval-every "${EVAL_EVERY:-50}" --checkpoint-every 100 ${EXTRA:-}
 "$BIN" --json eval --run "$OUT" --data "$CORPUS/dev" > "$OUT/eval-dev.json"
 "$BIN" --json eval --run "$OUT" --data "$CORPUS/test" > "$OUT/eval-test.json"
+BEAM=${BEAM:-4}
+if [ "$BEAM" -gt 1 ]; then
+  for set in dev test; do
+    "$BIN" --json eval --run "$OUT" --data "$CORPUS/$set" --beam "$BEAM" \
+      --out "$OUT/eval-$set-beam" > "$OUT/eval-$set-beam.json"
+  done
+fi
 python3 experiments/learning_curve/table.py "$OUT" "$CORPUS" "$MODE" "$LABEL" \
   | tee "experiments/learning_curve/RESULTS-$NAME.md"

@@ -41,8 +41,14 @@ for e in events:
     print(f"| {e['step']} | {s.get('elapsed_s', 0) / 60:.1f} | {s.get('passes', '')} | "
           f"{s.get('loss', float('nan')):.2f} | {100 * dense['wer']:.1f} % | {100 * dense['cer']:.1f} % |")
 print()
-print("| set | utterances | WER | S / D / I | CER | RTF |")
-print("|---|---:|---:|---|---:|---:|")
-for name, r in (("dev (seen voices)", dev), ("test (held-out voices)", test)):
-    print(f"| {name} | {r['utterances']} | {100 * r['wer']:.2f} % | {r['sub']} / {r['del']} / {r['ins']} | "
+rows = [("dev (seen voices)", "greedy", dev), ("test (held-out voices)", "greedy", test)]
+for name, key in (("dev (seen voices)", "dev"), ("test (held-out voices)", "test")):
+    f = run / f"eval-{key}-beam.json"
+    if f.exists():  # run.sh's BEAM
+        r = json.loads(f.read_text())
+        rows.append((name, f"beam {r['beam']}, up to {r.get('max_symbols', 3)} symbols per frame", r))
+print("| set | decoding | utterances | WER | S / D / I | CER | RTF |")
+print("|---|---|---:|---:|---|---:|---:|")
+for name, how, r in rows:
+    print(f"| {name} | {how} | {r['utterances']} | {100 * r['wer']:.2f} % | {r['sub']} / {r['del']} / {r['ins']} | "
           f"{100 * r['cer']:.2f} % | {r['rtf']:.4f} |")

@@ -10,6 +10,19 @@ Transducer emitting_model(uint64_t seed, int64_t vocab) {
   return m;
 }
 
+ModelBundle emitting_bundle(uint64_t seed, int64_t vocab) {
+  Transducer src = emitting_model(seed, vocab);
+  FeatureStats stats(80);
+  stats.accumulate(at::randn({50, 80}));
+  stats.finalize();
+  ModelBundle b = ModelBundle::Create(emitting_config(vocab), stats);
+  torch::NoGradGuard ng;
+  auto from = src->named_parameters();
+  for (auto& p : b.model->named_parameters()) p.value().copy_(from[p.key()]);
+  b.model->eval();
+  return b;
+}
+
 void make_emitting(Transducer& m, const at::Tensor& features) {
   torch::NoGradGuard ng;
   const int64_t vocab = m->config().vocab_size;

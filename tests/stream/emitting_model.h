@@ -4,6 +4,7 @@
 // Decoding tests need outputs with both blanks and symbols, and ties are unlikely.
 #pragma once
 
+#include "core/eval/model_bundle.h"
 #include "core/model/transducer.h"
 
 namespace omnisparse::test {
@@ -25,6 +26,10 @@ inline TransducerConfig emitting_config(int64_t vocab = 7) {
 
 // Defined in emitting_model.cpp (one translation unit to recompile when tuning it).
 Transducer emitting_model(uint64_t seed, int64_t vocab = 7);
+
+// emitting_model(seed, vocab) as a bundle (the character tokenizer's 29 symbols by default),
+// with feature statistics of random features, in eval mode.
+ModelBundle emitting_bundle(uint64_t seed, int64_t vocab = 29);
 
 // The calibration itself, on any model in eval mode: blank reads one frame-dependent joiner
 // unit, standardised over the encoder frames of `features` ([1, T, input_dim]), and its bias

@@ -12,18 +12,6 @@
 namespace omnisparse {
 namespace {
 
-ModelBundle emitting_bundle() {
-  FeatureStats stats(80);
-  stats.accumulate(at::randn({50, 80}));
-  stats.finalize();
-  ModelBundle b = ModelBundle::Create(test::emitting_config(29), stats);
-  torch::NoGradGuard ng;
-  auto src = test::emitting_model(52, 29)->named_parameters();
-  for (auto& p : b.model->named_parameters()) p.value().copy_(src[p.key()]);
-  b.model->eval();
-  return b;
-}
-
 EvalSet random_set(const std::vector<int64_t>& frames) {
   EvalSet set;
   for (int64_t n : frames) {
@@ -36,7 +24,7 @@ EvalSet random_set(const std::vector<int64_t>& frames) {
 
 TEST(StreamTiming, CountsChunksAndAudioOfTheFirstUtterances) {
   torch::manual_seed(3);
-  ModelBundle b = emitting_bundle();
+  ModelBundle b = test::emitting_bundle(52);
   // 32 frames per 320 ms chunk: 100 frames = 3 full chunks + 4; 64 = 2; 31 = 0 (one flush).
   EvalSet set = random_set({100, 64, 31, 500});
   StreamTimingOptions o;
@@ -54,7 +42,7 @@ TEST(StreamTiming, CountsChunksAndAudioOfTheFirstUtterances) {
 
 TEST(StreamTiming, SeesTheMasksOfTheSelectedSubnetwork) {
   torch::manual_seed(4);
-  ModelBundle b = emitting_bundle();
+  ModelBundle b = test::emitting_bundle(52);
   EvalSet set = random_set({96});
   const StreamTiming dense = measure_streaming(b, set);
   const PrunableLayers layers = b.model->prunable_layers();
@@ -73,7 +61,7 @@ TEST(StreamTiming, SeesTheMasksOfTheSelectedSubnetwork) {
 }
 
 TEST(StreamTiming, EmptySetIsAnError) {
-  ModelBundle b = emitting_bundle();
+  ModelBundle b = test::emitting_bundle(52);
   EXPECT_THROW(measure_streaming(b, EvalSet{}), InvalidArgument);
 }
 
