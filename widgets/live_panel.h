@@ -42,6 +42,8 @@ class LivePanel : public QWidget {
   void setInputFile(const QString& path);
   void setAbMode(bool on);
   void setSparsity(int side, double sparsity);  // picks a uniform level in picker A or B
+  void setBeam(int side, int beam);             // the search of side A or B: 0 greedy, 4 beam 4
+  QString title(int side) const;                // "A: dense, beam 4" once started
 
   void start();
   void stop();
@@ -59,6 +61,7 @@ class LivePanel : public QWidget {
   struct Side {
     QGroupBox* box;
     QComboBox* picker;
+    QComboBox* search;  // greedy or beam search
     QPlainTextEdit* transcript;
     QLabel* partial;
     QLabel* stats;
@@ -68,7 +71,7 @@ class LivePanel : public QWidget {
   void onUpdate(const LiveUpdate& u);
   void setMessage(const QString& text, bool error);
   void fillPicker(QComboBox* picker);
-  LiveModelSpec specOf(const QComboBox* picker) const;
+  LiveModelSpec specOf(const Side& side) const;
   void updateControls();
   void showStats(Side& s);
 

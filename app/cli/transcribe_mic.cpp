@@ -31,6 +31,7 @@ void run_transcribe_mic(LoadedModel& model, const MicArgs& a) {
   if (!(a.seconds >= 0)) throw InvalidArgument("--seconds must be >= 0 (0 = until Ctrl+C)");
   StreamingOptions so;
   so.chunk_ms = a.chunk_ms;
+  so.beam = a.beam;
   so.Validate();
   WaveRecognizer rec(model.bundle(), so);
   LiveOptions lo;
@@ -48,8 +49,8 @@ void run_transcribe_mic(LoadedModel& model, const MicArgs& a) {
   lo.Validate();  // ConfigError naming the key, before the device opens
   const bool tty = ::isatty(STDERR_FILENO);
   const bool json = globals().json;
-  std::fprintf(stderr, "transcribe: %s, chunk %.0f ms, %s; endpoint %s\n",
-               model.description().c_str(), a.chunk_ms,
+  std::fprintf(stderr, "transcribe: %s, chunk %.0f ms, %s, %s; endpoint %s\n",
+               model.description().c_str(), a.chunk_ms, so.search_name().c_str(),
                rec.recognizer().kernels_description().c_str(), lo.endpoint.ToString().c_str());
 
   std::string error;

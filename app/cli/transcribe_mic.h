@@ -18,6 +18,7 @@ struct MicArgs {
   double pace = 1.0;
   double seconds = 0;   // 0 = until Ctrl+C
   double chunk_ms = 320;
+  int beam = 0;         // > 1: beam search of this width (StreamingOptions::beam)
   // Endpointing (core/capture/endpoint.h): an utterance ends after this much trailing silence,
   // is dropped after this much silence without speech, is cut at this length. Speech is what the
   // voice-activity detector hears (voice_gate), at least min_voice_s of it; without the gate a

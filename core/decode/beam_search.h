@@ -18,31 +18,27 @@
 //   search.best();
 //
 // Each hypothesis caches its predictor state; the predictor runs once per new non-blank
-// extension, batched over the hypotheses of a sub-step. Runs under NoGradGuard.
+// extension, batched over the hypotheses of a sub-step. Runs under NoGradGuard. The algorithm
+// itself (beam_frame.h) is shared with the streaming kernels' SparseBeamSearch.
 #pragma once
 
 #include <torch/torch.h>
 
 #include <vector>
 
+#include "core/decode/beam_frame.h"
 #include "core/decode/decoder.h"
 #include "core/model/transducer.h"
 
 namespace omnisparse {
 
-struct BeamSearchOptions {
-  int beam = 4;
-  int max_symbols_per_frame = 3;  // the greedy search's default (decoder.h)
-  void Validate() const;  // InvalidArgument unless beam >= 1 and max_symbols_per_frame >= 1
-};
-
 class BeamSearch {
  public:
-  struct Hypothesis {
-    DecodeResult result;   // tokens, frames, log_prob
-    LSTMState state;       // [L, 1, Hp] predictor state after the last token
+  struct PredictorState {
+    LSTMState lstm;           // [L, 1, Hp] after the last token
     torch::Tensor pred_proj;  // [J]
   };
+  using Hypothesis = BeamHypothesis<PredictorState>;
 
   explicit BeamSearch(Transducer model, BeamSearchOptions options = {});
 
@@ -51,7 +47,6 @@ class BeamSearch {
   const std::vector<Hypothesis>& hypotheses() const { return hyps_; }  // unordered
 
  private:
-  void advance_frame(const torch::Tensor& ep);  // [J] one projected encoder frame
   Transducer model_;
   BeamSearchOptions options_;
   std::vector<Hypothesis> hyps_;

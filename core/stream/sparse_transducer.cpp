@@ -245,9 +245,9 @@ void SparseTransducer::predict(int64_t token, PredictorState& s, KernelProfile* 
   mul(pred_proj_.w, s.x.data(), 1, s.pp.data(), Accumulate::kYes, p);
 }
 
-int64_t SparseTransducer::joint_argmax(const float* ep, int64_t n, int64_t t,
-                                       const PredictorState& s, std::vector<float>& scratch,
-                                       KernelProfile* p) const {
+const float* SparseTransducer::joint_logits(const float* ep, int64_t n, int64_t t,
+                                           const PredictorState& s, std::vector<float>& scratch,
+                                           KernelProfile* p) const {
   const int64_t J = config_.joiner_dim, V = config_.vocab_size;
   scratch.resize(static_cast<size_t>(J + V));
   float* z = scratch.data();
@@ -257,7 +257,14 @@ int64_t SparseTransducer::joint_argmax(const float* ep, int64_t n, int64_t t,
   std::copy(out_.b.begin(), out_.b.end(), logits);
   if (out_.b.empty()) std::fill(logits, logits + V, 0.0f);
   mul(out_.w, z, 1, logits, Accumulate::kYes, p);
-  return std::max_element(logits, logits + V) - logits;  // first maximum
+  return logits;
+}
+
+int64_t SparseTransducer::joint_argmax(const float* ep, int64_t n, int64_t t,
+                                       const PredictorState& s, std::vector<float>& scratch,
+                                       KernelProfile* p) const {
+  const float* logits = joint_logits(ep, n, t, s, scratch, p);
+  return std::max_element(logits, logits + config_.vocab_size) - logits;  // first maximum
 }
 
 }  // namespace omnisparse

@@ -91,8 +91,11 @@ class SparseTransducer {
   PredictorState start_predictor() const;  // state and pp after the start blank
   void predict(int64_t token, PredictorState& s, KernelProfile* profile = nullptr) const;
 
-  // argmax_v out(tanh(ep[:, t] + pp)) for column t of ep [J, n]; the first maximum on ties
-  // (as at::argmax). scratch is resized as needed.
+  // The joiner's logits out(tanh(ep[:, t] + pp)) for column t of ep [J, n]: V values inside
+  // scratch (resized as needed), valid until its next use.
+  const float* joint_logits(const float* ep, int64_t n, int64_t t, const PredictorState& s,
+                            std::vector<float>& scratch, KernelProfile* profile = nullptr) const;
+  // argmax of joint_logits: the first maximum on ties (as at::argmax).
   int64_t joint_argmax(const float* ep, int64_t n, int64_t t, const PredictorState& s,
                        std::vector<float>& scratch, KernelProfile* profile = nullptr) const;
 

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/common/error.h"
+#include "core/stream/sparse_beam_search.h"
 #include "core/stream/sparse_greedy_search.h"
 
 namespace omnisparse {
@@ -17,7 +18,8 @@ struct StreamingRecognizer::Shared {
 
 struct OnlineStream::KernelPath {
   SparseTransducer::EncoderState encoder;
-  SparseGreedySearch search;
+  std::optional<SparseGreedySearch> search;  // one of the two
+  std::optional<SparseBeamSearch> beam;
   std::vector<float> enc;  // [D, n] scratch
 };
 
@@ -40,10 +42,15 @@ void StreamingOptions::Validate() const {
                           std::to_string(frame_shift_ms) + " ms), got " + std::to_string(chunk_ms));
   }
   greedy.Validate();
+  if (beam < 0) throw InvalidArgument("streaming beam must be 0 (greedy) or more, got " + std::to_string(beam));
 }
 
 int64_t StreamingOptions::chunk_frames() const {
   return std::max<int64_t>(1, std::llround(chunk_ms / frame_shift_ms));
+}
+
+std::string StreamingOptions::search_name() const {
+  return beam > 1 ? "beam " + std::to_string(beam) : "greedy";
 }
 
 TokensToText symbol_table(std::vector<std::string> symbols) {
@@ -93,10 +100,16 @@ const StreamingOptions& StreamingRecognizer::options() const { return shared_->o
 
 OnlineStream::OnlineStream(std::shared_ptr<const StreamingRecognizer::Shared> shared)
     : shared_(std::move(shared)) {
+  const StreamingOptions& o = shared_->options;
+  const BeamSearchOptions bo{o.beam, o.greedy.max_symbols_per_frame};
   if (const SparseTransducer* e = shared_->engine.get()) {
-    kernel_.reset(new KernelPath{e->start_encoder(), SparseGreedySearch(*e, shared_->options.greedy), {}});
+    kernel_.reset(new KernelPath{e->start_encoder(), {}, {}, {}});
+    if (o.beam > 1) kernel_->beam.emplace(*e, bo);
+    else kernel_->search.emplace(*e, o.greedy);
+  } else if (o.beam > 1) {
+    beam_.emplace(shared_->model, bo);
   } else {
-    search_.emplace(shared_->model, shared_->options.greedy);
+    search_.emplace(shared_->model, o.greedy);
   }
 }
 
@@ -140,7 +153,8 @@ void OnlineStream::decode() {
 void OnlineStream::decode_torch(const at::Tensor& chunk) {
   Transducer model = shared_->model;  // the holder is const, the module is not
   auto enc = model->encode_chunk(chunk.unsqueeze(0), encoder_state_);  // [1, n', D]
-  search_->advance(enc);
+  if (beam_) beam_->advance(enc);
+  else search_->advance(enc);
 }
 
 void OnlineStream::decode_kernels(const at::Tensor& chunk) {
@@ -148,16 +162,18 @@ void OnlineStream::decode_kernels(const at::Tensor& chunk) {
   KernelPath& k = *kernel_;
   const int64_t n = shared_->engine->encode_chunk(f.data_ptr<float>(), f.size(0), k.encoder,
                                                   k.enc, profile_);  // enc [D, n']
-  k.search.advance(k.enc.data(), n, profile_);
+  if (k.beam) k.beam->advance(k.enc.data(), n, profile_);
+  else k.search->advance(k.enc.data(), n, profile_);
 }
 
-const DecodeResult& OnlineStream::decoded() const {
-  return kernel_ ? kernel_->search.result() : search_->result();
+DecodeResult OnlineStream::decoded() const {
+  if (kernel_) return kernel_->beam ? kernel_->beam->best() : kernel_->search->result();
+  return beam_ ? beam_->best() : search_->result();
 }
 
 RecognitionResult OnlineStream::result() const {
   RecognitionResult r;
-  const auto& d = decoded();
+  const DecodeResult d = decoded();
   r.tokens = d.tokens;
   const double frame_s = static_cast<double>(shared_->model->config().frame_stacking) *
                          shared_->options.frame_shift_ms / 1000.0;

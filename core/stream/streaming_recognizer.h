@@ -13,6 +13,10 @@
 //   stream->decode();                          // flushes the last partial chunk
 //   stream->result();                          // final == the full-utterance greedy result
 //
+// With options.beam > 1 the search is beam search instead (core/decode/beam_search.h, same
+// greedy.max_symbols_per_frame); the final result equals beam_search over all frames, and a
+// partial result is the best hypothesis so far (it may still change words already shown).
+//
 // decode() feeds the encoder chunk by chunk (chunk_ms of features, the encoder keeps its LSTM
 // state and the < 4 frames not yet stacked) and continues greedy search with the predictor
 // state and hypothesis carried over. Because the encoder is causal and the search resumable,
@@ -38,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "core/decode/beam_search.h"
 #include "core/decode/decoder.h"
 #include "core/model/transducer.h"
 #include "core/stream/sparse_transducer.h"
@@ -55,10 +60,12 @@ const char* kernels_name(Kernels k);  // "auto", "torch", "dense"
 struct StreamingOptions {
   double chunk_ms = 320;         // features per decode step; latency vs. per-call overhead
   double frame_shift_ms = 10;    // of the input feature frames
-  GreedyOptions greedy;
+  GreedyOptions greedy;          // max_symbols_per_frame, for beam search too
+  int beam = 0;                  // 0 or 1: greedy search; > 1: beam search of this width
   Kernels kernels = Kernels::kAuto;
   void Validate() const;         // InvalidArgument naming the bad field
   int64_t chunk_frames() const;  // round(chunk_ms / frame_shift_ms)
+  std::string search_name() const;  // "greedy" or "beam 4" (for status lines)
 };
 
 using TokensToText = std::function<std::string(const std::vector<int64_t>&)>;
@@ -116,12 +123,13 @@ class OnlineStream {
  private:
   void decode_torch(const at::Tensor& chunk);    // [n, F]
   void decode_kernels(const at::Tensor& chunk);  // [n, F]
-  const DecodeResult& decoded() const;
+  DecodeResult decoded() const;
 
   std::shared_ptr<const StreamingRecognizer::Shared> shared_;
   at::Tensor buffer_;  // [n, F] features accepted but not yet decoded
   EncoderStreamState encoder_state_;
-  std::optional<GreedySearch> search_;  // LibTorch path
+  std::optional<GreedySearch> search_;  // LibTorch path (one of the two)
+  std::optional<BeamSearch> beam_;
   struct KernelPath;                    // kernel path: encoder state, search, buffers
   std::unique_ptr<KernelPath> kernel_;
   KernelProfile* profile_ = nullptr;

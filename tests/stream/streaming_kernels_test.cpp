@@ -6,6 +6,8 @@
 #include <cmath>
 #include <map>
 
+#include "core/common/error.h"
+#include "core/decode/beam_search.h"
 #include "core/eval/model_file.h"
 #include "core/sparsity/rank_set.h"
 #include "core/stream/streaming_recognizer.h"
@@ -78,6 +80,44 @@ TEST(StreamingKernels, KernelPathTokensEqualTorchPathAndFullDecodeAtAnySparsity)
       }
     }
   }
+}
+
+// options.beam > 1: the streamed result, on LibTorch and on our kernels, equals beam_search
+// over the whole utterance's encoder frames, for pruned models and any chunk size; the search
+// differs from greedy on these models (several hypotheses were in play).
+TEST(StreamingKernels, BeamSearchStreamsLikeTheFullUtteranceBeamSearchOnEveryPath) {
+  int differs = 0;
+  for (double s : {0.0, 0.9}) {
+    auto m = test::emitting_model(43);
+    prune(m, s);
+    torch::manual_seed(44);
+    auto feats = torch::randn({331, 80});
+    torch::NoGradGuard ng;
+    auto enc = m->encode(feats.unsqueeze(0), torch::tensor({331})).enc[0];
+    auto full = beam_search(m, enc, {4, 3});
+    ASSERT_GE(full.tokens.size(), 5u) << s;
+    differs += full.tokens != greedy_decode(m, enc).tokens;
+    for (double chunk_ms : {10.0, 320.0, 100000.0}) {
+      for (Kernels k : {Kernels::kTorch, Kernels::kAuto, Kernels::kDense}) {
+        StreamingOptions o = opts(chunk_ms, k);
+        o.beam = 4;
+        StreamingRecognizer rec(m, symbol_table(symbols(7)), o);
+        for (int64_t piece : {13, 400}) {
+          auto got = run(rec, feats, piece);
+          EXPECT_EQ(got.tokens, full.tokens)
+              << "sparsity " << s << " chunk " << chunk_ms << " kernels " << kernels_name(k);
+          ASSERT_EQ(got.timestamps.size(), full.frames.size());
+          for (size_t i = 0; i < full.frames.size(); ++i)
+            EXPECT_DOUBLE_EQ(got.timestamps[i], static_cast<double>(full.frames[i]) * 0.04);
+          EXPECT_TRUE(got.final);
+        }
+      }
+    }
+  }
+  EXPECT_GT(differs, 0) << "beam search found nothing greedy did not: the test shows nothing";
+  StreamingOptions bad;
+  bad.beam = -1;
+  EXPECT_THROW(bad.Validate(), InvalidArgument);
 }
 
 TEST(StreamingKernels, DescribesWhichKernelsRun) {

@@ -51,7 +51,8 @@ TEST(LivePanel, AnAudioFileIsPlayedThroughTheLivePathWithoutAnyDevice) {
   ASSERT_EQ(std::system(("espeak-ng -w '" + wav.string() + "' 'turn on the kitchen lights'").c_str()), 0);
   LivePanel panel;
   panel.setRun(QString::fromStdString(trained_run().string()));
-  panel.setAbMode(true);  // a recording auditioned on A and B
+  panel.setAbMode(true);  // a recording auditioned on A and B: greedy against beam search
+  panel.setBeam(1, 4);
   panel.setInputFile(QString::fromStdString(wav.string()));
   EXPECT_EQ(panel.deviceId(), "file:" + QString::fromStdString(wav.string()));
   bool playing = false;
@@ -64,6 +65,8 @@ TEST(LivePanel, AnAudioFileIsPlayedThroughTheLivePathWithoutAnyDevice) {
   }, 60000));
   EXPECT_TRUE(playing);
   EXPECT_EQ(panel.message(), "Stopped");
+  EXPECT_EQ(panel.title(0), "A: dense");
+  EXPECT_EQ(panel.title(1), "B: dense, beam 4");
   for (int side = 0; side < 2; ++side)  // both sides decoded it: their stats were reported
     EXPECT_TRUE(panel.statsText(side).startsWith("RTF ") && panel.statsText(side) != "RTF -, latency -")
         << panel.statsText(side).toStdString();

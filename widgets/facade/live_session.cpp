@@ -29,8 +29,10 @@ QVector<LiveDevice> list_live_devices(QString* error) {
 }
 
 QString LiveModelSpec::label() const {
-  if (!subnet_id.isEmpty()) return subnet_id;
-  return sparsity <= 0 ? QString("dense") : QString("%1 % sparse").arg(sparsity * 100, 0, 'f', 0);
+  const QString search = beam > 1 ? QString(", beam %1").arg(beam) : QString();
+  if (!subnet_id.isEmpty()) return subnet_id + search;
+  return (sparsity <= 0 ? QString("dense") : QString("%1 % sparse").arg(sparsity * 100, 0, 'f', 0)) +
+         search;
 }
 
 LiveSession::LiveSession(QObject* parent) : QObject(parent) {}
@@ -125,7 +127,9 @@ void LiveSession::run(QString device, QVector<LiveModelSpec> models, double max_
     for (const LiveModelSpec& spec : models) {
       if (stop_) break;
       runs.push_back(load_subnet(spec));
-      recs.push_back(std::make_unique<WaveRecognizer>(runs.back()->bundle));
+      StreamingOptions so;
+      so.beam = spec.beam;
+      recs.push_back(std::make_unique<WaveRecognizer>(runs.back()->bundle, so));
       ptrs.push_back(recs.back().get());
     }
     if (!stop_) {

@@ -38,12 +38,14 @@ struct LiveDevice {
 // no input). Call from the GUI thread only.
 QVector<LiveDevice> list_live_devices(QString* error);
 
-// One sub-network of a run: a results.h5 id, or a uniform sparsity when the id is empty.
+// One sub-network of a run: a results.h5 id, or a uniform sparsity when the id is empty; and
+// the search that decodes it.
 struct LiveModelSpec {
   QString run_dir;
   QString subnet_id;
   double sparsity = 0;
-  QString label() const;
+  int beam = 0;  // 0 or 1: greedy search; > 1: beam search of this width (StreamingOptions::beam)
+  QString label() const;  // "dense", "80 % sparse" or the id; ", beam 4" with beam search
 };
 
 // A LiveEvent as plain Qt data.
