@@ -135,6 +135,12 @@ std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> lstm_layer(
       x.scalar_type() == at::kHalf || x.scalar_type() == at::kBFloat16)
     throw InvalidArgument("lstm_layer: CPU float or double tensors only, got " +
                           c10::str(x.device()) + " " + c10::str(x.scalar_type()));
+  for (const torch::Tensor* t : {&h0, &c0, &w_ih, &w_hh, &b_ih, &b_hh}) {
+    if (t->scalar_type() != x.scalar_type() || t->device() != x.device())
+      throw InvalidArgument("lstm_layer: h0, c0 and the weights must be x's " +
+                            c10::str(x.device()) + " " + c10::str(x.scalar_type()) + ", got " +
+                            c10::str(t->device()) + " " + c10::str(t->scalar_type()));
+  }
   auto out = LstmLayerFunction::apply(x.contiguous(), h0, c0, w_ih, w_hh, b_ih, b_hh);
   return {out[0], out[1], out[2]};
 }

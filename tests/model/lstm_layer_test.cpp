@@ -77,12 +77,17 @@ TEST(LstmLayer, OnlyTheOutputSequenceUsed) {
   EXPECT_TRUE(torch::allclose(g[1], eg[1], 1e-10, 1e-12));
 }
 
-TEST(LstmLayer, RefusesBadShapesAndDevicesByName) {
+TEST(LstmLayer, RefusesBadShapesDevicesAndDtypesByName) {
   auto in = random_inputs(4, 2, 3, 5, torch::kFloat);
   EXPECT_THROW(lstm_layer(in.x, in.h0, in.c0, in.w_hh, in.w_hh, in.b_ih, in.b_hh), InvalidArgument);
   EXPECT_THROW(lstm_layer(in.x.narrow(0, 0, 0), in.h0, in.c0, in.w_ih, in.w_hh, in.b_ih, in.b_hh),
                InvalidArgument);
   EXPECT_THROW(lstm_layer(in.x.to(torch::kInt), in.h0, in.c0, in.w_ih, in.w_hh, in.b_ih, in.b_hh),
+               InvalidArgument);
+  // A state or weight of another dtype than x: our error, not LibTorch's from data_ptr.
+  EXPECT_THROW(lstm_layer(in.x, in.h0.to(torch::kDouble), in.c0, in.w_ih, in.w_hh, in.b_ih, in.b_hh),
+               InvalidArgument);
+  EXPECT_THROW(lstm_layer(in.x, in.h0, in.c0, in.w_ih, in.w_hh.to(torch::kDouble), in.b_ih, in.b_hh),
                InvalidArgument);
 }
 
