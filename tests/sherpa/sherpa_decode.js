@@ -1,7 +1,8 @@
-// Decodes raw float32 16 kHz mono files with sherpa-onnx's streaming recognizer (greedy search,
-// no endpointing), as a user of an omnisparse sherpa-onnx export would.
+// Decodes raw float32 16 kHz mono files with sherpa-onnx's streaming recognizer (greedy search
+// unless METHOD says modified_beam_search, 4 active paths; no endpointing), as a user of an
+// omnisparse sherpa-onnx export would.
 //
-//   node tests/sherpa/sherpa_decode.js MODEL_DIR LIST [TAIL_SECONDS]
+//   node tests/sherpa/sherpa_decode.js MODEL_DIR LIST [TAIL_SECONDS] [METHOD]
 //
 // LIST: one "id<TAB>path.f32" per line. Prints one JSON line {"id", "text", "tokens"} per file.
 // TAIL_SECONDS of zeros (default 0.5) follow each file: the recognizer decodes whole chunks only.
@@ -11,9 +12,10 @@ const path = require('path');
 const sherpa = require('sherpa-onnx-node');
 
 function main() {
-  const [dir, list, tailArg] = process.argv.slice(2);
-  if (!dir || !list) {
-    console.error('usage: sherpa_decode.js MODEL_DIR LIST [TAIL_SECONDS]');
+  const [dir, list, tailArg, methodArg] = process.argv.slice(2);
+  const method = methodArg || 'greedy_search';
+  if (!dir || !list || !['greedy_search', 'modified_beam_search'].includes(method)) {
+    console.error('usage: sherpa_decode.js MODEL_DIR LIST [TAIL_SECONDS] [greedy_search|modified_beam_search]');
     process.exit(2);
   }
   const tail = tailArg === undefined ? 0.5 : Number(tailArg);
@@ -31,7 +33,8 @@ function main() {
       debug: 0,
       modelType: 'lstm',
     },
-    decodingMethod: 'greedy_search',
+    decodingMethod: method,
+    maxActivePaths: 4,
     enableEndpoint: false,
   });
   for (const line of fs.readFileSync(list, 'utf8').split('\n')) {
