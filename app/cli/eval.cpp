@@ -99,7 +99,7 @@ static void eval_command(CLI::App& root) {
                 "Corpus root (uses test/), a subset directory or a manifest; repeat to score "
                 "several sets with one model load")
       ->required();
-  c->add_option("--beam", a->beam, "Beam size; 0 or 1 = greedy")->capture_default_str();
+  c->add_option("--beam", a->beam, "Beam size; 0 or 1 = greedy")->check(CLI::Range(0, 64))->capture_default_str();
   c->add_option("--max-symbols", a->max_symbols, "Most symbols emitted per encoder frame (greedy and beam)")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));

@@ -274,7 +274,7 @@ static void pareto_command(CLI::App& root) {
   c->add_option("--subset", j.subset, "Search fitness on the first N utterances (0: the whole set)")
       ->capture_default_str();
   c->add_option("--seed", j.evo.seed, "Search seed")->capture_default_str();
-  c->add_option("--beam", j.eval.beam, "Beam size; 0 or 1 = greedy")->capture_default_str();
+  c->add_option("--beam", j.eval.beam, "Beam size; 0 or 1 = greedy")->check(CLI::Range(0, 64))->capture_default_str();
   c->add_option("--plot", a->plot, "Write the front plot (.png or .pdf)");
   c->callback([a] { run_pareto(*a); });
 }

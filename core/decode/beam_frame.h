@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/decode/decoder.h"
+#include "core/model/transducer.h"
 
 namespace omnisparse {
 
@@ -69,7 +70,7 @@ void advance_frame(std::vector<BeamHypothesis<State>>& hyps, int64_t frame,
                    const BeamSearchOptions& options, int64_t V, LogProbs&& log_probs,
                    Grow&& grow) {
   using Hyp = BeamHypothesis<State>;
-  constexpr int64_t kBlank = 0;
+  constexpr int64_t kBlank = TransducerConfig::kBlank;
   const int beam = options.beam;
   std::vector<Hyp> done;  // hypotheses that ended this frame, distinct token sequences
   std::map<std::vector<int64_t>, size_t> done_at;
